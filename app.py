@@ -1,0 +1,181 @@
+"""create_app(): the one place where routes, templates, static files, plugins, CSRF,
+sessions, stores and error pages are wired."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from litestar import Litestar, Request, Response, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+import piccolo_conf
+from evaluation import audit, clock, database, i18n, web
+from evaluation.routes import ROUTES as EVALUATION_ROUTES
+from inspections.routes import ROUTES as INSPECTION_ROUTES
+from settings import PROJECT_DIR, settings
+
+STATIC_DIR = PROJECT_DIR / "static"
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+logger = logging.getLogger("pingyi")
+
+
+def _static_url_factory() -> Any:
+    """``static_url('app.css')`` → ``/static/app.css?v=<content hash>``, so the files can be
+    cached for a year on a slow phone and still change the moment they are deployed."""
+    versions: dict[str, str] = {}
+
+    def static_url(name: str) -> str:
+        if name not in versions:
+            path = STATIC_DIR / name
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+            versions[name] = digest
+        return f"/static/{name}?v={versions[name]}"
+
+    return static_url
+
+
+def _template_engine() -> JinjaTemplateEngine:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(
+        static_url=_static_url_factory(),
+        languages=i18n.LANGUAGES,
+        active_language=i18n.active_language,
+        html_lang=lambda: i18n.HTML_LANG[i18n.active_language()],
+        format_time=clock.format_local,
+        signed_in=pass_context(lambda context: web.current_account(context["request"])),
+    )
+    return JinjaTemplateEngine.from_environment(environment)
+
+
+def _stores() -> StoreRegistry:
+    """Sessions need a store every worker shares: Redis when REDIS_URL is set, else files
+    under ./var (PRODUCT.md, Settled questions)."""
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="pingyi")
+        return StoreRegistry(default_factory=root.with_namespace)
+    base = settings.var_dir / "stores"
+    return StoreRegistry(default_factory=lambda name: FileStore(base / name, create_directories=True))
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/schema")
+
+
+def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
+    if not _wants_html(request):
+        return Response({"status_code": status_code, "detail": detail}, status_code=status_code)
+    template = "errors/_error.html" if request.headers.get("hx-request") else "errors/error.html"
+    return Template(
+        template_name=template,
+        context={"status_code": status_code, "detail": detail, "account": web.current_account(request)},
+        status_code=status_code,
+        headers={"Vary": "HX-Request"},
+    )
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotAuthorizedException):
+        expired = bool(request.scope["state"].get("session_expired"))
+        target = "/staff/login?next=" + request.url.path + ("&expired=1" if expired else "")
+        if request.headers.get("hx-request"):
+            return Response(content="", status_code=401, headers={"HX-Redirect": target})
+        return Redirect(path=target, status_code=303)
+    return _error_page(request, exc.status_code, str(exc.detail) if exc.status_code < 500 else "")
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _openapi_config() -> OpenAPIConfig:
+    guards = [] if settings.openapi_public else [web.office]
+    return OpenAPIConfig(
+        title="Pingyi 评议",
+        version="0.1.0",
+        openapi_router=Router(path="/schema", route_handlers=[], guards=guards, opt=web.PUBLIC if not guards else {}),
+    )
+
+
+def create_app() -> Litestar:
+    engine = piccolo_conf.DB
+    session_config = web.PingyiSessionConfig(
+        store="sessions",
+        max_age=settings.session_idle_minutes * 60,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        httponly=True,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await database.start(engine)
+        sealer = asyncio.create_task(audit.seal_forever())
+        try:
+            yield
+        finally:
+            sealer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sealer
+            await database.stop(engine)
+
+    return Litestar(
+        route_handlers=[
+            *EVALUATION_ROUTES,
+            *INSPECTION_ROUTES,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                opt=web.PUBLIC,
+                cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+            ),
+        ],
+        middleware=[
+            web.SecurityHeadersMiddleware(),
+            web.LanguageMiddleware(),
+            session_config.middleware,
+            web.AccountMiddleware(),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+        ),
+        template_config=TemplateConfig(engine=_template_engine()),
+        plugins=[HTMXPlugin()],
+        request_class=HTMXRequest,
+        stores=_stores(),
+        openapi_config=_openapi_config(),
+        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        lifespan=[lifespan],
+        dependencies={},
+        state={"engine": engine, "session_config": session_config},
+        debug=settings.debug,
+    )

@@ -1,0 +1,257 @@
+"""The ``pingyi`` command. Every subcommand fails with one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import io
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+
+class CommandError(Exception):
+    """Bad input or a refused operation: printed as one line, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"pingyi: {message} (see `pingyi --help`)\n")
+
+
+def _actor() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = str(os.getuid())
+    return f"cli:{user}"
+
+
+def _run(work: Callable[[], Awaitable[Any]]) -> Any:
+    from evaluation import database
+    from piccolo_conf import DB
+
+    async def wrapped() -> Any:
+        try:
+            return await work()
+        finally:
+            await database.stop(DB)
+
+    return asyncio.run(wrapped())
+
+
+async def _pending_migrations() -> bool:
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
+
+    manager = CheckMigrationManager(app_name="all")
+    return any(not row.has_ran for row in await manager.get_migration_statuses())
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from evaluation.database import enable_wal
+    from settings import settings
+
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        enable_wal(str(settings.sqlite_path))
+    # Piccolo prints a heading per app; the command says what happened in one line instead.
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = _run(lambda: run_forwards("all"))
+    if not result.success:
+        raise CommandError(f"migration failed: {result.message}")
+    print("数据库已是最新结构 (migrations applied)")
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if _run(_pending_migrations):
+        raise CommandError("数据库尚未迁移，请先运行 `pingyi migrate` (pending migrations)")
+    os.environ["PINGYI_WORKERS"] = str(args.workers)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"评议已启动 Pingyi is running: http://{host}:{args.port}/", flush=True)
+    uvicorn.run(
+        "app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+def demo(_: argparse.Namespace) -> None:
+    from evaluation import demo as demo_data
+
+    created = _run(demo_data.load)
+    if not created:
+        print("演示数据已存在，未做改动 (demo data already loaded)")
+        return
+    print("演示数据已载入。以下账户的密码只显示这一次 (demo accounts; passwords are shown once):")
+    for username, password in created.items():
+        print(f"  {username:<16} {password}")
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass("密码 Password: ")
+    if first != getpass.getpass("再输入一次 Again: "):
+        raise CommandError("两次输入的密码不一致 (passwords differ)")
+    return first
+
+
+def user_create(args: argparse.Namespace) -> None:
+    from evaluation import accounts
+
+    password = _read_password(args)
+    form = accounts.AccountForm(
+        username=args.username, display_name=args.name or "", role=args.role, department_code=args.department or ""
+    )
+    try:
+        _run(lambda: accounts.create_account(_actor(), form, password))
+    except accounts.AccountError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    print(f"已创建账户 created: {args.username} ({args.role})")
+
+
+def user_password(args: argparse.Namespace) -> None:
+    from evaluation import accounts
+
+    password = _read_password(args)
+    try:
+        _run(lambda: accounts.set_password(_actor(), args.username, password))
+    except accounts.AccountError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    print(f"已重设密码 password set: {args.username}")
+
+
+def departments_import(args: argparse.Namespace) -> None:
+    from evaluation import departments
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    try:
+        result = _run(lambda: departments.import_departments(_actor(), path.name, path.read_bytes()))
+    except departments.DepartmentError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    if result.errors:
+        for message in result.errors:
+            print(message, file=sys.stderr)
+        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    print(f"已导入 imported: {result.created} 新增 created, {result.updated} 更新 updated, "
+          f"{result.unchanged} 未变 unchanged")
+
+
+def audit_verify(_: argparse.Namespace) -> None:
+    from evaluation import audit
+
+    verdict = _run(audit.verify)
+    if not verdict.intact:
+        raise CommandError(
+            f"审计记录被篡改 tampered: row id {verdict.first_bad_id} ({verdict.reason}); "
+            f"{verdict.rows_checked} rows before it are intact"
+        )
+    print(f"审计记录完整 intact: {verdict.rows_checked} rows")
+
+
+def backup(args: argparse.Namespace) -> None:
+    from evaluation import backup as backups
+    from settings import settings
+
+    target = Path(args.file)
+    if not target.parent.exists():
+        raise CommandError(f"找不到目录 no such directory: {target.parent}")
+    counts = _run(lambda: backups.backup(target, settings.uploads_dir))
+    rows = sum(value for key, value in counts.items() if key != "files")
+    print(f"已备份 backed up: {rows} rows, {counts['files']} files → {target}")
+
+
+def restore(args: argparse.Namespace) -> None:
+    from evaluation import backup as backups
+    from settings import settings
+
+    try:
+        counts = _run(lambda: backups.restore(Path(args.file), settings.uploads_dir))
+    except backups.BackupError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    rows = sum(value for key, value in counts.items() if key != "files")
+    print(f"已恢复 restored: {rows} rows, {counts['files']} files")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pingyi", description="评议 Pingyi — public evaluation and inspection platform")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("serve", help="serve the site")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(handler=serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=migrate)
+    commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(handler=demo)
+
+    user = commands.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = user.add_parser("create", help="create a staff account")
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, choices=["office", "inspector", "liaison", "auditor"])
+    p.add_argument("--department", help="department code (liaisons)")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(handler=user_create)
+    p = user.add_parser("password", help="set a staff account's password")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(handler=user_password)
+
+    departments = commands.add_parser("departments", help="departments").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = departments.add_parser("import", help="import departments from CSV or xlsx (code,name,group)")
+    p.add_argument("file")
+    p.set_defaults(handler=departments_import)
+
+    audit = commands.add_parser("audit", help="audit trail").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    audit.add_parser("verify", help="seal, then check the hash chain").set_defaults(handler=audit_verify)
+
+    p = commands.add_parser("backup", help="write every row and stored file to one archive")
+    p.add_argument("file")
+    p.set_defaults(handler=backup)
+    p = commands.add_parser("restore", help="restore an archive into an empty, migrated database")
+    p.add_argument("file")
+    p.set_defaults(handler=restore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except CommandError as refusal:
+        print(f"pingyi: {refusal}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the promise is one line, never a traceback
+        print(f"pingyi: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

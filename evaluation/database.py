@@ -1,0 +1,127 @@
+"""Database engines: SQLite (default, one file) and PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+class DurableSQLiteConnection(sqlite3.Connection):
+    """Every connection, however it is opened, gets the pragmas durability depends on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA foreign_keys = ON")
+        self.execute("PRAGMA synchronous = FULL")
+        self.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+
+
+class PingyiSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, but statements outside a transaction reuse two open
+    connections per event loop (one for reads, one for writes) instead of opening a new
+    connection per query (~1 ms each).
+
+    One writer connection per process also means this process's writers never fight each
+    other for the lock, so they do not fall into SQLite's busy back-off sleeps.
+    Transactions still get a connection of their own (Piccolo's ``transaction()``).
+    Overrides the private ``_run_in_new_connection``: Piccolo is pinned exactly for it.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path=path, factory=DurableSQLiteConnection, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        self._shared: dict[asyncio.AbstractEventLoop, tuple[aiosqlite.Connection, aiosqlite.Connection]] = {}
+        self._opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    async def _open(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        return connection
+
+    async def _shared_connections(self) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
+        loop = asyncio.get_running_loop()
+        pair = self._shared.get(loop)
+        if pair is not None:
+            return pair
+        lock = self._opening.setdefault(loop, asyncio.Lock())
+        async with lock:
+            pair = self._shared.get(loop)
+            if pair is None:
+                pair = (await self._open(), await self._open())
+                self._shared[loop] = pair
+        return pair
+
+    async def close_shared_connections(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._opening.pop(loop, None)
+        pair = self._shared.pop(loop, None)
+        if pair:
+            for connection in pair:
+                await connection.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        reader, writer = await self._shared_connections()
+        is_read = query.lstrip()[:6].upper() == "SELECT"
+        connection = reader if is_read else writer
+        # execute and fetch in one step on the connection's thread: an autocommit statement
+        # is committed before the call returns, so nothing is acknowledged before it is durable.
+        rows = await connection.execute_fetchall(query, args or [])
+        return list(rows)
+
+
+def create_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return PingyiSQLiteEngine(path=str(path))
+    return PostgresEngine(config={"dsn": database_url}, extensions=())
+
+
+def enable_wal(path: str) -> None:
+    """WAL is a property of the file, set once; readers then never block the writer."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+    finally:
+        connection.close()
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=10)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, PingyiSQLiteEngine):
+        await engine.close_shared_connections()
+
+
+def write_transaction(engine: Engine | None = None) -> Any:
+    """A transaction that may read then write: on SQLite it must take the write lock up front
+    (``BEGIN IMMEDIATE``), or it fails with SQLITE_BUSY instead of waiting its turn."""
+    engine = engine or engine_finder()
+    if isinstance(engine, SQLiteEngine):
+
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def is_postgres(engine: Engine | None = None) -> bool:
+    return isinstance(engine or engine_finder(), PostgresEngine)

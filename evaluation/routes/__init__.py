@@ -1,0 +1,9 @@
+from evaluation.routes import accounts, audit_trail, departments, directory, sign_in
+
+ROUTES = [
+    *directory.ROUTES,
+    *sign_in.ROUTES,
+    *departments.ROUTES,
+    *accounts.ROUTES,
+    *audit_trail.ROUTES,
+]

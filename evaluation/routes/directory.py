@@ -1,0 +1,44 @@
+"""The public directory: every department, grouped and searchable, each with its page."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+
+from evaluation import departments, i18n
+from evaluation.web import PUBLIC, page, safe_next
+
+
+@get("/", opt=PUBLIC, name="home")
+async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
+    groups = await departments.directory(q[:50])
+    template = "evaluation/_directory.html" if request.htmx.target == "directory" else "evaluation/home.html"
+    return page(template, groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
+
+
+@get("/departments/{code:str}", opt=PUBLIC, name="department")
+async def department(code: FromPath[str]) -> Template:
+    found = await departments.department_page(code)
+    if found is None or not found["active"]:
+        raise NotFoundException()
+    return page("evaluation/department.html", department=found, group_labels=departments.GROUP_LABELS)
+
+
+@get("/language/{language:str}", opt=PUBLIC, name="language")
+async def switch_language(language: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+    if language not in i18n.LANGUAGES:
+        raise NotFoundException()
+    response = Redirect(path=safe_next(next), status_code=303)
+    response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@get("/healthz", opt=PUBLIC, name="health", include_in_schema=False)
+async def health() -> Response[str]:
+    return Response("ok", media_type="text/plain")
+
+
+ROUTES = [home, department, switch_language, health]

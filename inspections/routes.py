@@ -1,0 +1,3 @@
+"""Routes of the assessment side (indicator systems, rounds, checklists, rankings)."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""The assessment side's tables: indicator systems, rounds, checklists, rankings."""

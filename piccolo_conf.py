@@ -1,0 +1,15 @@
+"""Piccolo's entry point: the engine (from DATABASE_URL) and the app registry."""
+
+from piccolo.conf.apps import AppRegistry
+
+from evaluation.database import create_engine
+from settings import settings
+
+DB = create_engine(settings.database_url)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "evaluation.piccolo_app",
+        "inspections.piccolo_app",
+    ]
+)

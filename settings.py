@@ -1,0 +1,100 @@
+"""Deployment settings, read from the environment in this one module.
+
+Domain settings (weights, bands, deadlines …) are rows the office edits in the app,
+not environment variables (PRODUCT.md, "Settled questions").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    secret_key: str
+    redis_url: str | None
+    workers: int
+    session_idle_minutes: int
+    lockout_failures: int
+    lockout_minutes: int
+    openapi_public: bool
+    secure_cookies: bool
+    debug: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+
+def _secret_key(var_dir: Path) -> str:
+    """An unset secret key is generated once into ./var/ so restarts keep sessions valid."""
+    if key := os.environ.get("PINGYI_SECRET_KEY", "").strip():
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting together must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load() -> Settings:
+    var_dir = Path(os.environ.get("PINGYI_VAR_DIR", PROJECT_DIR / "var")).resolve()
+    database_url = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{var_dir / 'pingyi.sqlite'}"
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SystemExit("DATABASE_URL must start with sqlite:/// or postgresql://")
+    return Settings(
+        var_dir=var_dir,
+        database_url=database_url,
+        secret_key=_secret_key(var_dir),
+        redis_url=os.environ.get("REDIS_URL", "").strip() or None,
+        workers=_int("PINGYI_WORKERS", 1),
+        session_idle_minutes=_int("PINGYI_SESSION_IDLE_MINUTES", 30),
+        lockout_failures=_int("PINGYI_LOCKOUT_FAILURES", 5),
+        lockout_minutes=_int("PINGYI_LOCKOUT_MINUTES", 15),
+        openapi_public=_flag("PINGYI_OPENAPI_PUBLIC"),
+        secure_cookies=_flag("PINGYI_SECURE_COOKIES"),
+        debug=_flag("PINGYI_DEBUG"),
+    )
+
+
+settings = load()
