@@ -125,3 +125,10 @@ def write_transaction(engine: Engine | None = None) -> Any:
 
 def is_postgres(engine: Engine | None = None) -> bool:
     return isinstance(engine or engine_finder(), PostgresEngine)
+
+
+def contains(column: Any, text: str) -> Any:
+    """A case-insensitive substring match on either engine (SQLite's LIKE already ignores
+    ASCII case; Piccolo warns when asked for ILIKE there)."""
+    pattern = "%" + text.replace("%", "").replace("_", "") + "%"
+    return column.ilike(pattern) if is_postgres() else column.like(pattern)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evaluation import audit, clock
-from evaluation.database import write_transaction
+from evaluation.database import contains, write_transaction
 from evaluation.i18n import _
 from evaluation.tables import CatalogueItem, Department, DepartmentGroup
 
@@ -62,8 +62,7 @@ async def directory(query: str = "") -> dict[str, list[dict[str, Any]]]:
     )
     query = query.strip()
     if query:
-        pattern = "%" + query.replace("%", "").replace("_", "") + "%"
-        select = select.where(Department.name.ilike(pattern) | Department.code.ilike(pattern))
+        select = select.where(contains(Department.name, query) | contains(Department.code, query))
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_LABELS}
     for row in await select:
         groups[row["group"]].append(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from evaluation import accounts, departments
@@ -52,7 +52,7 @@ async def create_account(request: Request, data: URLEncodedBody[dict[str, str]])
 
 
 @get("/staff/accounts/{username:str}/edit", guards=[office], name="account-edit")
-async def edit_account(username: FromPath[str], saved: bool = False) -> Template:
+async def edit_account(username: FromPath[str], saved: FromQuery[bool] = False) -> Template:
     try:
         form = await accounts.account_form(username)
     except AccountError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from evaluation import departments
@@ -58,7 +58,7 @@ async def _edit_page(code: str, form: DepartmentForm | None = None, catalogue_fo
 
 
 @get("/staff/departments/{code:str}/edit", guards=[office_or_auditor], name="department-edit")
-async def edit_department(code: FromPath[str], saved: bool = False) -> Template:
+async def edit_department(code: FromPath[str], saved: FromQuery[bool] = False) -> Template:
     return await _edit_page(code, saved=saved)
 
 
