@@ -15,7 +15,7 @@ import anyio
 
 from evaluation import audit, clock
 from evaluation.database import write_transaction
-from evaluation.i18n import _
+from evaluation.i18n import N_, _
 from evaluation.tables import Account, Department, Role, SignInFailure
 from settings import settings
 
@@ -24,10 +24,10 @@ MAX_PASSWORD_LENGTH = 128
 _DUMMY_HASH = "pbkdf2_sha256$600000$" + "0" * 32 + "$" + "0" * 64
 
 ROLE_LABELS = {
-    Role.office: "政务公开办",
-    Role.inspector: "考核组成员",
-    Role.liaison: "单位联络员",
-    Role.auditor: "审计（只读）",
+    Role.office: N_("政务公开办"),
+    Role.inspector: N_("考核组成员"),
+    Role.liaison: N_("单位联络员"),
+    Role.auditor: N_("审计（只读）"),
 }
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from evaluation import audit, clock
 from evaluation.database import contains, write_transaction
-from evaluation.i18n import _
+from evaluation.i18n import N_, _
 from evaluation.tables import CatalogueItem, Department, DepartmentGroup
 
-GROUP_LABELS = {DepartmentGroup.county.value: "旗县市区", DepartmentGroup.municipal.value: "市直单位"}
+GROUP_LABELS = {DepartmentGroup.county.value: N_("旗县市区"), DepartmentGroup.municipal.value: N_("市直单位")}
 # The spreadsheet layout (data/departments.csv) names groups in Chinese; the English keys
 # are accepted too, so an exported file and a hand-written one both import.
 _GROUP_BY_TEXT = {

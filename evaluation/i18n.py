@@ -53,6 +53,11 @@ def lazy_gettext(message: str) -> LazyProxy:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined; it is translated where it is shown."""
+    return message
+
+
 def choose_language(cookie: str | None, accept_language: str | None) -> str:
     if cookie in LANGUAGES:
         return cookie

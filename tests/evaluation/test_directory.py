@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from evaluation.tables import CatalogueItem
+from evaluation.tables import CatalogueItem, DepartmentGroup
 from tests.conftest import add_department, run, text_of
-from evaluation.tables import DepartmentGroup
 
 
 def test_home_page_lists_departments_by_group(visitor, departments):
