@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
@@ -79,7 +79,12 @@ def _stores() -> StoreRegistry:
         root = RedisStore.with_client(url=settings.redis_url, namespace="pingyi")
         return StoreRegistry(default_factory=root.with_namespace)
     base = settings.var_dir / "stores"
-    return StoreRegistry(default_factory=lambda name: FileStore(base / name, create_directories=True))
+
+    def file_store(name: str) -> FileStore:
+        (base / name).mkdir(parents=True, exist_ok=True)
+        return FileStore(base / name)
+
+    return StoreRegistry(default_factory=file_store)
 
 
 def _wants_html(request: Request) -> bool:
@@ -135,13 +140,13 @@ def create_app() -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.start(engine)
-        sealer = asyncio.create_task(audit.seal_forever())
+        stop_sealing = asyncio.Event()
+        sealer = asyncio.create_task(audit.seal_until(stop_sealing))
         try:
             yield
         finally:
-            sealer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sealer
+            stop_sealing.set()
+            await sealer
             await database.stop(engine)
 
     return Litestar(
@@ -176,6 +181,6 @@ def create_app() -> Litestar:
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         lifespan=[lifespan],
         dependencies={},
-        state={"engine": engine, "session_config": session_config},
+        state=State({"engine": engine, "session_config": session_config}),
         debug=settings.debug,
     )

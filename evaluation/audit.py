@@ -104,13 +104,16 @@ async def seal() -> int:
     return sealed
 
 
-async def seal_forever() -> None:
-    while True:
+async def seal_until(stop: asyncio.Event) -> None:
+    """The background sealer of a worker. It is stopped by the event, never cancelled
+    mid-transaction, so a shutdown leaves no connection or transaction half-open."""
+    while not stop.is_set():
         with contextlib.suppress(Exception):
             # A failed seal (database busy, restarting) is retried on the next tick;
             # nothing is lost because unsealed rows stay unsealed until then.
             await seal()
-        await asyncio.sleep(SEAL_INTERVAL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SEAL_INTERVAL_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ class Visitor:
         )
 
     def sign_in(self, username: str, password: str = PASSWORD) -> Any:
-        response = self.post("/staff/login", {"username": username, "password": password})
+        response = self.post("/staff/login", {"username": username, "password": password}, follow_redirects=False)
         assert response.status_code == 303, response.text
         return response
 
@@ -148,12 +148,15 @@ def visitor(client: TestClient) -> Visitor:
 
 
 @pytest.fixture
-def new_visitor(app: Any) -> Iterator[Callable[[], Visitor]]:
-    """Further browsers on the same running app, each with its own cookies."""
+def new_visitor() -> Iterator[Callable[[], Visitor]]:
+    """Further browsers, each with its own cookies (and its own app instance: sessions and
+    data are shared through the stores and the database, as between workers)."""
+    from app import create_app
+
     opened: list[TestClient] = []
 
     def open_one() -> Visitor:
-        test_client = TestClient(app=app, base_url="http://testserver.local")
+        test_client = TestClient(app=create_app(), base_url="http://testserver.local")
         test_client.__enter__()
         opened.append(test_client)
         return Visitor(test_client)
