@@ -99,3 +99,8 @@ def test_unexpected_error_is_a_500_page_without_a_stack_trace(app, visitor):
     assert response.status_code == 500
     assert "服务器出错了" in text_of(response.text)
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_forms_carry_their_csrf_token_as_a_hidden_field(visitor):
+    html = visitor.get("/staff/login").text
+    assert '<input type="hidden" name="_csrf_token" value="' in html
