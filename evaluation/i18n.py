@@ -58,13 +58,7 @@ def N_(message: str) -> str:
     return message
 
 
-def choose_language(cookie: str | None, accept_language: str | None) -> str:
-    if cookie in LANGUAGES:
-        return cookie
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh_CN"
-        if tag.startswith("en"):
-            return "en"
-    return DEFAULT_LANGUAGE
+def choose_language(cookie: str | None) -> str:
+    """Chinese unless the visitor chose otherwise with the language switch: the portal is
+    a Chinese government site first, whatever language the browser happens to ask for."""
+    return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE

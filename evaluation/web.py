@@ -50,19 +50,17 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
 
 class LanguageMiddleware(ASGIMiddleware):
-    """Picks the interface language from the cookie, then Accept-Language, default zh_CN."""
+    """Picks the interface language from the language-switch cookie; zh_CN by default."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        cookie, accept = None, None
+        cookie = None
         for name, value in scope.get("headers", []):
             if name == b"cookie":
                 for part in value.decode("latin-1").split(";"):
                     key, _, val = part.strip().partition("=")
                     if key == i18n.LANGUAGE_COOKIE:
                         cookie = val
-            elif name == b"accept-language":
-                accept = value.decode("latin-1")
-        i18n.activate(i18n.choose_language(cookie, accept))
+        i18n.activate(i18n.choose_language(cookie))
         await next_app(scope, receive, send)
 
 

@@ -130,5 +130,6 @@ def test_import_refuses_a_file_without_the_columns_or_a_broken_xlsx(office):
 
 
 def test_gbk_encoded_csv_from_excel_imports(office):
-    response = office.upload("/staff/departments/import", "d.csv", "code,name,group\n150923,商都县,旗县市区\n".encode("gbk"))
+    content = "code,name,group\n150923,商都县,旗县市区\n".encode("gbk")
+    response = office.upload("/staff/departments/import", "d.csv", content)
     assert response.status_code == 200 and "新增 1 个" in text_of(response.text)

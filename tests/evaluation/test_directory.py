@@ -68,6 +68,6 @@ def test_language_switch_never_redirects_off_site(visitor):
     assert response.headers["location"] == "/"
 
 
-def test_browser_language_english_is_honoured_without_a_cookie(visitor, departments):
+def test_chinese_is_the_default_whatever_the_browser_asks_for(visitor, departments):
     page = visitor.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert '<html lang="en">' in page.text
+    assert '<html lang="zh-CN">' in page.text and "单位名录" in text_of(page.text)
