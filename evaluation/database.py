@@ -84,12 +84,42 @@ class PingyiSQLiteEngine(SQLiteEngine):
         return list(rows)
 
 
+class PingyiPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with one connection pool per event loop.
+
+    An asyncpg pool belongs to the loop that made it. The app's pool lives in the server's
+    loop; a command or test running its own loop next to it must not borrow that pool.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+        super().__init__(config={"dsn": dsn}, extensions=())
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        try:
+            return self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # Piccolo's __init__ sets None before any loop runs
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
+
+
 def create_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return PingyiSQLiteEngine(path=str(path))
-    return PostgresEngine(config={"dsn": database_url}, extensions=())
+    return PingyiPostgresEngine(dsn=database_url)
 
 
 def enable_wal(path: str) -> None:
@@ -108,7 +138,8 @@ async def start(engine: Engine) -> None:
 
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        if engine.pool:
+            await engine.close_connection_pool()
     elif isinstance(engine, PingyiSQLiteEngine):
         await engine.close_shared_connections()
 
