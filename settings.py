@@ -42,6 +42,8 @@ class Settings:
     lockout_failures: int
     lockout_minutes: int
     openapi_public: bool
+    ratings_per_hour: int
+    panel_code_tries: int
     secure_cookies: bool
     debug: bool
 
@@ -92,6 +94,10 @@ def load() -> Settings:
         lockout_failures=_int("PINGYI_LOCKOUT_FAILURES", 5),
         lockout_minutes=_int("PINGYI_LOCKOUT_MINUTES", 15),
         openapi_public=_flag("PINGYI_OPENAPI_PUBLIC"),
+        # A brake on ballot stuffing, high enough for many people behind one carrier address;
+        # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).
+        ratings_per_hour=_int("PINGYI_RATINGS_PER_HOUR", 20),
+        panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 10),
         secure_cookies=_flag("PINGYI_SECURE_COOKIES"),
         debug=_flag("PINGYI_DEBUG"),
     )

@@ -10,7 +10,7 @@ Each figure is the median of --runs runs of --duration seconds; the runs of the 
 interleaved (ours home, ours department, reference, then again), so a burst of other load on
 the machine hits every page alike instead of one page's runs.
 
-Run it by hand with the project's virtualenv (it takes ~15 minutes with the defaults):
+Run it by hand with the project's virtualenv (about 8 minutes with the defaults):
 
     .venv/bin/python bench/pages.py
     .venv/bin/python bench/pages.py --engines sqlite --workers 1 --runs 1 --duration 5
@@ -490,7 +490,8 @@ def measure_configuration(
                       f"non-2xx {result.not_2xx}  socket errors {result.socket_errors}  "
                       f"RSS {result.peak_rss_mib:5.0f} MiB", flush=True)
                 record = {"engine": engine, "workers": workers, "app": page.app, "page": page.name, "run": run,
-                          "connections": args.connections, "duration_s": args.duration, **asdict(result)}
+                          "connections": args.connections, "duration_s": args.duration,
+                          "load_average_after_run": os.getloadavg()[0], **asdict(result)}
                 with results_file.open("a") as out:
                     out.write(json.dumps(record) + "\n")
     return list(cells.values())

@@ -163,3 +163,12 @@ def contains(column: Any, text: str) -> Any:
     ASCII case; Piccolo warns when asked for ILIKE there)."""
     pattern = "%" + text.replace("%", "").replace("_", "") + "%"
     return column.ilike(pattern) if is_postgres() else column.like(pattern)
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A duplicate refused by a unique index, on either engine."""
+    import asyncpg
+
+    if isinstance(error, asyncpg.exceptions.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(error)

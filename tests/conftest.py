@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -83,6 +84,8 @@ def _fresh_database(request: pytest.FixtureRequest) -> None:
     if "browser" in request.keywords:
         return  # browser tests run against their own live server and database
     run(empty_database)
+    # Sessions and rate-limit counts live in file stores: a test starts without them too.
+    shutil.rmtree(_VAR_DIR / "stores", ignore_errors=True)
 
 
 @pytest.fixture

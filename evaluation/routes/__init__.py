@@ -1,7 +1,9 @@
-from evaluation.routes import accounts, audit_trail, departments, directory, sign_in
+from evaluation.routes import accounts, audit_trail, departments, directory, ratings, results, sign_in
 
 ROUTES = [
     *directory.ROUTES,
+    *ratings.ROUTES,
+    *results.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
     *accounts.ROUTES,

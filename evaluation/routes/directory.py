@@ -19,14 +19,6 @@ async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
     return page(template, groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
 
 
-@get("/departments/{code:str}", opt=PUBLIC, name="department")
-async def department(code: FromPath[str]) -> Template:
-    found = await departments.department_page(code)
-    if found is None or not found["active"]:
-        raise NotFoundException()
-    return page("evaluation/department.html", department=found, group_labels=departments.GROUP_LABELS)
-
-
 @get("/language/{language:str}", opt=PUBLIC, name="language")
 async def switch_language(language: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
     if language not in i18n.LANGUAGES:
@@ -41,4 +33,4 @@ async def health() -> Response[str]:
     return Response("ok", media_type="text/plain")
 
 
-ROUTES = [home, department, switch_language, health]
+ROUTES = [home, switch_language, health]

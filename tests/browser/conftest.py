@@ -69,9 +69,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "smoke: browser tests that also run on the PostgreSQL run (phone viewport)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the browser marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/browser is a browser test; on a smoke run, only the smoke subset runs."""
     smoke_only = _smoke_only()
+    why = "browser smoke run (PostgreSQL, or PINGYI_BROWSER_SMOKE=1): "
     for item in items:
         if BROWSER_DIR not in item.path.parents:
             continue
@@ -81,9 +83,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         viewport = callspec.params.get("viewport_name") if callspec else None
         if item.get_closest_marker("smoke") is None:
-            item.add_marker(pytest.mark.skip(reason="smoke run (PostgreSQL): only tests marked smoke run here"))
+            item.add_marker(pytest.mark.skip(reason=why + "tests marked smoke only"))
         elif viewport not in (None, "phone"):
-            item.add_marker(pytest.mark.skip(reason="smoke run (PostgreSQL): the phone viewport only"))
+            item.add_marker(pytest.mark.skip(reason=why + "phone viewport only"))
 
 
 # ---------------------------------------------------------------- Chromium
@@ -139,8 +141,8 @@ def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict[str, Any]:
-    """A citizen of the city: a Chinese browser in China's time zone (the app honours
-    Accept-Language, and Playwright's default would be en-US)."""
+    """A citizen of the city: a Chinese browser in China's time zone (Playwright's default
+    would be an American one)."""
     return {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
@@ -231,9 +233,10 @@ class Visit:
         assert response is not None and response.ok, f"GET {path}: {response and response.status}"
         return response
 
-    def horizontal_overflow(self) -> int:
-        """How many CSS pixels the page is wider than the screen (0: no sideways scrolling)."""
-        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    def assert_fits_the_screen(self) -> None:
+        """Nothing makes the reader scroll sideways (a phone is 390 CSS pixels wide)."""
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than the screen"
 
 
 @pytest.fixture

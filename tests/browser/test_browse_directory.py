@@ -11,11 +11,6 @@ from playwright.sync_api import expect
 from tests.browser.conftest import LINKED_ITEM_URL, Visit
 
 
-def _no_sideways_scrolling(tab: Visit) -> None:
-    overflow = tab.horizontal_overflow()
-    assert overflow <= 0, f"{tab.page.url} is {overflow}px wider than the screen"
-
-
 @pytest.mark.smoke
 def test_citizen_browses_searches_and_opens_a_department(tab: Visit) -> None:
     page = tab.page
@@ -26,7 +21,7 @@ def test_citizen_browses_searches_and_opens_a_department(tab: Visit) -> None:
     expect(directory.get_by_role("heading", name=re.compile("^旗县市区"))).to_be_visible()
     expect(directory.get_by_role("heading", name=re.compile("^市直单位"))).to_be_visible()
     expect(directory.get_by_role("link", name=re.compile("集宁区"))).to_be_visible()
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
     # Typing searches in place: htmx swaps the list, the page itself is not reloaded.
     page.evaluate("window.__sameDocument = true")
@@ -36,7 +31,7 @@ def test_citizen_browses_searches_and_opens_a_department(tab: Visit) -> None:
     expect(directory).to_contain_text("乌兰察布市教育局")
     expect(directory).to_contain_text("搜索结果：1 个单位")
     assert page.evaluate("window.__sameDocument === true"), "the search reloaded the whole page"
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
     page.get_by_role("link", name=re.compile("乌兰察布市教育局")).click()
     expect(page).to_have_url(tab.url("/departments/SZ03"))
@@ -46,7 +41,7 @@ def test_citizen_browses_searches_and_opens_a_department(tab: Visit) -> None:
     expect(catalogue.get_by_role("listitem")).to_have_count(8)
     expect(catalogue.get_by_role("link", name="机构职能")).to_have_attribute("href", LINKED_ITEM_URL)
     expect(catalogue).to_contain_text("部门预算、决算和“三公”经费说明。")
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
     page.go_back()
     expect(page).to_have_url(re.compile(re.escape("q=" + quote("教育"))))
@@ -74,7 +69,7 @@ def test_search_works_without_javascript(open_tab) -> None:
     expect(directory).to_contain_text("乌兰察布市教育局")
     expect(directory).not_to_contain_text("集宁区")
     expect(page.get_by_label("搜索单位名称或代码")).to_have_value("教育")
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
 
 @pytest.mark.smoke
@@ -93,14 +88,14 @@ def test_citizen_reads_a_department_page_in_english_and_switches_back(tab: Visit
     expect(page.get_by_role("heading", name="集宁区", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Information catalogue")).to_be_visible()
     expect(page.get_by_role("heading", name="公开信息目录")).to_have_count(0)
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
     # The choice is remembered from page to page.
     tab.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Department directory", level=1)).to_be_visible()
     expect(page.get_by_label("Search by department name or code")).to_be_visible()
-    _no_sideways_scrolling(tab)
+    tab.assert_fits_the_screen()
 
     page.get_by_role("link", name="中文").click()
     expect(page).to_have_url(tab.url("/"))

@@ -1,0 +1,260 @@
+"""Evaluation periods (社会评议): dates and the settings that define their index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from evaluation import audit, clock
+from evaluation.database import write_transaction
+from evaluation.i18n import N_, _
+from evaluation.satisfaction import IndexSettings
+from evaluation.tables import Channel, Criterion, EvaluationPeriod, Level, ReasonChoice
+
+LEVEL_LABELS = {
+    Level.very_satisfied.value: N_("非常满意"),
+    Level.satisfied.value: N_("满意"),
+    Level.basic.value: N_("基本满意"),
+    Level.unsatisfied.value: N_("不满意"),
+    Level.very_unsatisfied.value: N_("非常不满意"),
+}
+NEGATIVE_LEVELS = frozenset({Level.unsatisfied.value, Level.very_unsatisfied.value})
+CRITERION_LABELS = {
+    Criterion.timeliness.value: N_("及时性"),
+    Criterion.completeness.value: N_("完整性"),
+    Criterion.accuracy.value: N_("准确性"),
+    Criterion.usefulness.value: N_("实用性"),
+    Criterion.accessibility.value: N_("便民性"),
+}
+CHANNEL_LABELS = {Channel.public.value: N_("公众"), Channel.panel.value: N_("特邀评议代表")}
+# 10/8/6/3/0 points of 好差评, on a 100 scale (PRODUCT.md §1).
+DEFAULT_LEVEL_VALUES = {
+    Level.very_satisfied.value: Decimal("100"),
+    Level.satisfied.value: Decimal("80"),
+    Level.basic.value: Decimal("60"),
+    Level.unsatisfied.value: Decimal("30"),
+    Level.very_unsatisfied.value: Decimal("0"),
+}
+DEFAULT_WEIGHTS = {Channel.public.value: Decimal("0.4"), Channel.panel.value: Decimal("0.6")}
+DEFAULT_REASONS = [("信息未公开", False), ("内容过时", False), ("内容不完整", False), ("难以查找", False),
+                   ("其他", True)]
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class PeriodError(ValueError):
+    """A refusal with a message fit to show the user."""
+
+
+@dataclass
+class Period:
+    id: int
+    code: str
+    name: str
+    opens_on: dt.date
+    closes_on: dt.date
+    settings: IndexSettings
+    answer_working_days: int
+
+    def is_open(self, today: dt.date) -> bool:
+        """From 00:00 of the open date to 24:00 of the close date, Asia/Shanghai."""
+        return self.opens_on <= today <= self.closes_on
+
+
+def today() -> dt.date:
+    return clock.local(clock.now()).date()
+
+
+def _period(row: dict[str, Any]) -> Period:
+    values = row["level_values"]
+    if isinstance(values, str):  # JSON arrives as text on SQLite
+        import json
+
+        values = json.loads(values)
+    return Period(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        opens_on=row["opens_on"],
+        closes_on=row["closes_on"],
+        settings=IndexSettings(
+            level_values={level: Decimal(str(values[level])) for level in LEVEL_LABELS},
+            channel_weights={Channel.public.value: Decimal(row["public_weight"]),
+                             Channel.panel.value: Decimal(row["panel_weight"])},
+            min_sample=row["min_sample"],
+        ),
+        answer_working_days=row["answer_working_days"],
+    )
+
+
+async def current_period() -> Period | None:
+    """The period open today; of several, the one that opened last."""
+    now = today()
+    row = (
+        await EvaluationPeriod.select()
+        .where((EvaluationPeriod.opens_on <= now) & (EvaluationPeriod.closes_on >= now))
+        .order_by(EvaluationPeriod.opens_on, ascending=False)
+        .first()
+    )
+    return _period(row) if row else None
+
+
+async def next_period() -> Period | None:
+    row = (
+        await EvaluationPeriod.select()
+        .where(EvaluationPeriod.opens_on > today())
+        .order_by(EvaluationPeriod.opens_on)
+        .first()
+    )
+    return _period(row) if row else None
+
+
+async def all_periods() -> list[Period]:
+    rows = await EvaluationPeriod.select().order_by(EvaluationPeriod.opens_on, ascending=False)
+    return [_period(row) for row in rows]
+
+
+async def find(reference: str) -> Period | None:
+    """A period by its code or its numeric id (the command line accepts either)."""
+    row = await EvaluationPeriod.select().where(EvaluationPeriod.code == reference).first()
+    if row is None and reference.isdigit():
+        row = await EvaluationPeriod.select().where(EvaluationPeriod.id == int(reference)).first()
+    return _period(row) if row else None
+
+
+@dataclass
+class PeriodForm:
+    code: str = ""
+    name: str = ""
+    opens_on: str = ""
+    closes_on: str = ""
+    level_values: dict[str, str] = field(default_factory=lambda: {k: str(v) for k, v in DEFAULT_LEVEL_VALUES.items()})
+    public_weight: str = "0.4"
+    panel_weight: str = "0.6"
+    min_sample: str = "30"
+    answer_working_days: str = "5"
+    errors: dict[str, str] = field(default_factory=dict)
+    cleaned: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self, *, new: bool) -> bool:
+        self.code, self.name = self.code.strip(), self.name.strip()
+        if new and not CODE_PATTERN.match(self.code):
+            self.errors["code"] = _("代码只能包含字母、数字、下划线和连字符，1 到 32 个字符，例如 2025-pj。")
+        if not self.name or len(self.name) > 100:
+            self.errors["name"] = _("请填写名称（不超过 100 个字符）。")
+        opens, closes = _date(self.opens_on), _date(self.closes_on)
+        if opens is None:
+            self.errors["opens_on"] = _("请填写开始日期，格式如 2025-01-01。")
+        if closes is None:
+            self.errors["closes_on"] = _("请填写结束日期，格式如 2025-12-31。")
+        elif opens and closes < opens:
+            self.errors["closes_on"] = _("结束日期不能早于开始日期。")
+        values = {}
+        for level in LEVEL_LABELS:
+            value = _decimal(self.level_values.get(level, ""))
+            if value is None or not (0 <= value <= 100):
+                self.errors[f"level_{level}"] = _("分值必须是 0 到 100 之间的数。")
+            values[level] = value
+        public, panel = _decimal(self.public_weight), _decimal(self.panel_weight)
+        if public is None or panel is None or not (0 <= public <= 1 and 0 <= panel <= 1):
+            self.errors["weights"] = _("权重必须是 0 到 1 之间的小数。")
+        elif public + panel != 1:
+            self.errors["weights"] = _("公众与特邀评议代表的权重之和必须等于 1。")
+        min_sample = _int(self.min_sample)
+        if min_sample is None or min_sample < 1:
+            self.errors["min_sample"] = _("最低样本量必须是正整数。")
+        days = _int(self.answer_working_days)
+        if days is None or not (1 <= days <= 60):
+            self.errors["answer_working_days"] = _("答复期限必须是 1 到 60 个工作日。")
+        if not self.errors:
+            self.cleaned = {
+                "code": self.code, "name": self.name, "opens_on": opens, "closes_on": closes,
+                "level_values": {level: str(value) for level, value in values.items()},
+                "public_weight": public, "panel_weight": panel, "min_sample": min_sample,
+                "answer_working_days": days,
+            }
+        return not self.errors
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _audit_view(cleaned: dict[str, Any]) -> dict[str, Any]:
+    return {key: str(value) if not isinstance(value, dict) else value for key, value in cleaned.items()}
+
+
+async def create(actor: str, form: PeriodForm) -> bool:
+    if not form.validate(new=True):
+        return False
+    async with write_transaction():
+        if await EvaluationPeriod.exists().where(EvaluationPeriod.code == form.code):
+            form.errors["code"] = _("代码 {code} 已被使用。").format(code=form.code)
+            return False
+        await EvaluationPeriod.insert(EvaluationPeriod(**form.cleaned, created_at=clock.now()))
+        await ensure_default_reasons(actor)
+        await audit.record(actor, "period.create", f"period:{form.code}", new=_audit_view(form.cleaned))
+    return True
+
+
+async def update(actor: str, code: str, form: PeriodForm) -> bool:
+    form.code = code
+    if not form.validate(new=False):
+        return False
+    async with write_transaction():
+        row = await EvaluationPeriod.select().where(EvaluationPeriod.code == code).first()
+        if row is None:
+            raise PeriodError(_("找不到该评议期。"))
+        changes = {key: value for key, value in form.cleaned.items() if key != "code"}
+        await EvaluationPeriod.update(changes).where(EvaluationPeriod.id == row["id"])
+        old = _audit_view({key: row[key] for key in changes})
+        new = _audit_view(changes)
+        if old != new:
+            await audit.record(actor, "period.update", f"period:{code}", old=old, new=new)
+    return True
+
+
+def form_for(period: Period) -> PeriodForm:
+    return PeriodForm(
+        code=period.code, name=period.name, opens_on=period.opens_on.isoformat(),
+        closes_on=period.closes_on.isoformat(),
+        level_values={level: str(value) for level, value in period.settings.level_values.items()},
+        public_weight=str(period.settings.channel_weights[Channel.public.value]),
+        panel_weight=str(period.settings.channel_weights[Channel.panel.value]),
+        min_sample=str(period.settings.min_sample), answer_working_days=str(period.answer_working_days),
+    )
+
+
+async def ensure_default_reasons(actor: str) -> None:
+    if await ReasonChoice.exists():
+        return
+    for position, (label, requires_text) in enumerate(DEFAULT_REASONS, start=1):
+        await ReasonChoice.insert(ReasonChoice(label=label, requires_text=requires_text, position=position))
+    await audit.record(actor, "reasons.create", "reasons", new=[label for label, _ in DEFAULT_REASONS])
+
+
+async def reasons(active_only: bool = True) -> list[dict[str, Any]]:
+    query = ReasonChoice.select().order_by(ReasonChoice.position).order_by(ReasonChoice.id)
+    if active_only:
+        query = query.where(ReasonChoice.active.eq(True))
+    return await query
