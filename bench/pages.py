@@ -457,12 +457,25 @@ def reference_server(workers: int, env: dict[str, str], logs: Path) -> Server:
 # --------------------------------------------------------------------------- the matrix
 
 
+@dataclass(frozen=True)
+class RunLog:
+    """Every run as one JSON line, with the commit measured and how busy the machine was."""
+
+    path: Path
+    revision: str
+
+    def write(self, **fields: object) -> None:
+        record = {"revision": self.revision, **fields, "load_average_after_run": os.getloadavg()[0]}
+        with self.path.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+
+
 def first_department_code() -> str:
     return DEPARTMENTS_CSV.read_text(encoding="utf-8").splitlines()[1].split(",")[0]
 
 
 def measure_configuration(
-    engine: str, workers: int, databases: Databases, args: argparse.Namespace, logs: Path, results_file: Path
+    engine: str, workers: int, databases: Databases, args: argparse.Namespace, logs: Path, run_log: RunLog
 ) -> list[CellSummary]:
     one, five = os.getloadavg()[:2]
     print(f"\n== {engine}, {workers} worker{'s' if workers > 1 else ''} "
@@ -489,11 +502,8 @@ def measure_configuration(
                       f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
                       f"non-2xx {result.not_2xx}  socket errors {result.socket_errors}  "
                       f"RSS {result.peak_rss_mib:5.0f} MiB", flush=True)
-                record = {"engine": engine, "workers": workers, "app": page.app, "page": page.name, "run": run,
-                          "connections": args.connections, "duration_s": args.duration,
-                          "load_average_after_run": os.getloadavg()[0], **asdict(result)}
-                with results_file.open("a") as out:
-                    out.write(json.dumps(record) + "\n")
+                run_log.write(engine=engine, workers=workers, app=page.app, page=page.name, run=run,
+                              connections=args.connections, duration_s=args.duration, **asdict(result))
     return list(cells.values())
 
 
@@ -564,6 +574,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def project_revision() -> str:
+    """The commit measured, marked ``-dirty`` when the working tree differs from it."""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=PROJECT_DIR,
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def reference_available() -> bool:
     return (REFERENCE_DIR / "baseline_app.py").is_file() and (REFERENCE_DIR / "seed.py").is_file()
 
@@ -578,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The reference app is not there ({REFERENCE_DIR}): measuring Pingyi only, "
               "with no ratios and no target verdicts.", flush=True)
 
+    revision = project_revision()
+    print(f"Pingyi revision {revision}", flush=True)
     pages_per_configuration = 3 if with_reference else 2
     seconds = len(args.engines) * len(args.workers) * pages_per_configuration * (
         args.runs * args.duration + WARMUP_SECONDS)
@@ -588,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    results_file = args.results_dir / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl"
+    run_log = RunLog(args.results_dir / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl", revision)
     postgres = PostgresServer(args.pg_server)
     cells: list[CellSummary] = []
     try:
@@ -605,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                     if with_reference else None,
                 )
                 for workers in args.workers:
-                    cells += measure_configuration(engine, workers, databases, args, logs, results_file)
+                    cells += measure_configuration(engine, workers, databases, args, logs, run_log)
     except KeyboardInterrupt:
         print("\nInterrupted: every server was stopped.", file=sys.stderr)
         if cells:
@@ -617,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
             print_table(cells, args)
         return 1
     print_table(cells, args)
-    print(f"Every run: {results_file}")
+    print(f"Every run: {run_log.path}")
     return 0
 
 

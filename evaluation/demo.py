@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation import accounts, departments
+from evaluation import accounts, demo_ratings, departments
 from evaluation.accounts import AccountForm
 from evaluation.departments import CatalogueForm
 from evaluation.tables import Account, CatalogueItem, Role
@@ -83,4 +83,5 @@ async def load(passwords: dict[str, str] | None = None) -> dict[str, str]:
             password,
         )
         created[demo.username] = password
+    await demo_ratings.load()
     return created

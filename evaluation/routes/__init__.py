@@ -1,9 +1,10 @@
-from evaluation.routes import accounts, audit_trail, departments, directory, ratings, results, sign_in
+from evaluation.routes import accounts, audit_trail, criticism, departments, directory, ratings, results, sign_in
 
 ROUTES = [
     *directory.ROUTES,
     *ratings.ROUTES,
     *results.ROUTES,
+    *criticism.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
     *accounts.ROUTES,
