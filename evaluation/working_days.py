@@ -210,10 +210,6 @@ class YearOverview:
     entries: list[dict[str, Any]]  # the office's, by date
     package_days: list[dict[str, Any]]  # the package's holidays and 调休 working days, by date
 
-    @property
-    def known(self) -> bool:
-        return self.source != "missing"
-
 
 async def year_overview(year: int) -> YearOverview:
     calendar = Calendar()

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the environment must be set before the app modules are imported)
 """Test harness: a real database (SQLite file, or PostgreSQL when PINGYI_TEST_DATABASE_URL is set),
 migrated once per run and emptied before each test; the app driven through HTTP.
 
@@ -8,6 +9,7 @@ The same people appear in every test: 王敏 (office), 赵立 (auditor), 李强 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import shutil
@@ -23,13 +25,14 @@ os.environ["PINGYI_VAR_DIR"] = str(_VAR_DIR)
 os.environ["DATABASE_URL"] = os.environ.get("PINGYI_TEST_DATABASE_URL") or f"sqlite:///{_VAR_DIR / 'test.sqlite'}"
 os.environ.pop("REDIS_URL", None)
 
-from litestar.testing import TestClient  # noqa: E402
-from piccolo.apps.user.tables import BaseUser  # noqa: E402
+from litestar.testing import TestClient
+from piccolo.apps.user.tables import BaseUser
 
-import piccolo_conf  # noqa: E402
-from evaluation import database  # noqa: E402
-from evaluation.backup import all_tables  # noqa: E402
-from evaluation.tables import Account, Department, DepartmentGroup, Role  # noqa: E402
+import piccolo_conf
+from evaluation import database, periods
+from evaluation.backup import all_tables
+from evaluation.periods import PeriodForm
+from evaluation.tables import Account, Department, DepartmentGroup, ReasonChoice, Role
 
 PASSWORD = "correct-horse-battery"
 # Hashed once per run: PBKDF2 at 600,000 rounds costs ~0.15 s a time.
@@ -220,6 +223,23 @@ def people(departments: dict[str, int]) -> dict[str, str]:
 def office(visitor: Visitor, people: dict[str, str]) -> Visitor:
     visitor.sign_in("wangmin")
     return visitor
+
+
+def open_period(code: str = "2026-pj", opens: dt.date | None = None, closes: dt.date | None = None) -> None:
+    today = periods.today()
+    form = PeriodForm(code=code, name="2026年度社会评议", opens_on=(opens or today - dt.timedelta(days=30)).isoformat(),
+                      closes_on=(closes or today + dt.timedelta(days=30)).isoformat())
+    assert run(periods.create("wangmin", form)), form.errors
+
+
+@pytest.fixture
+def period(departments: dict[str, int]) -> None:
+    """An evaluation period open today: 2026年度社会评议 (code 2026-pj), default settings."""
+    open_period()
+
+
+def reason_id(label: str) -> str:
+    return str(run(ReasonChoice.select(ReasonChoice.id).where(ReasonChoice.label == label).first())["id"])
 
 
 def text_of(html: str) -> str:

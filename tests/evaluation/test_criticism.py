@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from evaluation import clock
 from evaluation.tables import AuditEntry, CommentStatus, Rating, RatingAnswer
-from tests.conftest import run, text_of
-from tests.evaluation.test_ratings import period, reason_id  # noqa: F401 (fixture)
+from tests.conftest import reason_id, run, text_of
 
 
 def rate(visitor, code: str, **data: str) -> None:
@@ -17,7 +16,7 @@ def rate(visitor, code: str, **data: str) -> None:
 
 def test_a_comment_is_hidden_until_approved(visitor, new_visitor, people, period):
     rate(visitor, "150902", level="satisfied", comment="预算公开得很详细")
-    results = f"/departments/150902/results"
+    results = "/departments/150902/results"
     assert "预算公开得很详细" not in visitor.get(results).text
     office = new_visitor()
     office.sign_in("wangmin")
@@ -46,7 +45,8 @@ def test_the_liaison_answers_a_negative_rating_and_the_answer_is_public(visitor,
     page = text_of(liaison.get("/staff/answers").text)
     assert "内容过时" in page and "答复期限" in page
     rating = run(Rating.select().first())
-    response = liaison.post(f"/staff/answers/{rating['id']}", {"body": "已更新栏目，感谢监督。"}, follow_redirects=False)
+    response = liaison.post(f"/staff/answers/{rating['id']}", {"body": "已更新栏目，感谢监督。"},
+                            follow_redirects=False)
     assert response.status_code == 303
     public = text_of(visitor.get("/departments/150902/results").text)
     assert "内容过时" in public and "已更新栏目，感谢监督。" in public

@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from evaluation import periods
-from evaluation.periods import PeriodForm
-from evaluation.tables import CommentStatus, Rating, ReasonChoice
-from tests.conftest import run, text_of
-
-
-def open_period(code: str = "2026-pj", opens: dt.date | None = None, closes: dt.date | None = None) -> None:
-    today = periods.today()
-    form = PeriodForm(code=code, name="2026年度社会评议", opens_on=(opens or today - dt.timedelta(days=30)).isoformat(),
-                      closes_on=(closes or today + dt.timedelta(days=30)).isoformat())
-    assert run(periods.create("wangmin", form)), form.errors
-
-
-@pytest.fixture
-def period(departments) -> None:
-    open_period()
-
-
-def reason_id(label: str) -> str:
-    return str(run(ReasonChoice.select(ReasonChoice.id).where(ReasonChoice.label == label).first())["id"])
+from evaluation.tables import CommentStatus, Rating
+from tests.conftest import open_period, reason_id, run, text_of
 
 
 def test_a_citizen_rates_a_department_and_is_thanked(visitor, period):
