@@ -73,9 +73,16 @@ async def load() -> bool:
                 if comment:
                     status = rng.choice([CommentStatus.approved.value] * 3 + [CommentStatus.pending.value,
                                                                              CommentStatus.rejected.value])
+                criteria = {}
+                if rng.random() < 0.4:
+                    # Criteria lean to the overall judgement, one level either way.
+                    centre = levels.index(level)
+                    criteria = {key: levels[min(4, max(0, centre + rng.choice((-1, 0, 0, 1))))]
+                                for key in periods.CRITERION_LABELS}
                 due = await working_days.deadline_after(created, period.answer_working_days) if negative else None
                 rows.append(Rating(
                     period=period.id, department=department["id"], channel=channel.value, level=level,
+                    criteria=criteria,
                     voter_id=f"demo-{department['code']}-{i}" if channel is Channel.public else None,
                     panel_code=codes[i] if channel is Channel.panel else None,
                     reason=rng.choice(reasons) if negative else None, comment=comment, comment_status=status,

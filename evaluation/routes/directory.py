@@ -8,15 +8,17 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from evaluation import departments, i18n
+from evaluation import departments, i18n, periods
 from evaluation.web import PUBLIC, page, safe_next
 
 
 @get("/", opt=PUBLIC, name="home")
 async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
     groups = await departments.directory(q[:50])
-    template = "evaluation/_directory.html" if request.htmx.target == "directory" else "evaluation/home.html"
-    return page(template, groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
+    if request.htmx.target == "directory":
+        return page("evaluation/_directory.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
+    return page("evaluation/home.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50],
+                period=await periods.current_period())
 
 
 @get("/language/{language:str}", opt=PUBLIC, name="language")
