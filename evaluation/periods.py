@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -258,3 +259,200 @@ async def reasons(active_only: bool = True) -> list[dict[str, Any]]:
     if active_only:
         query = query.where(ReasonChoice.active.eq(True))
     return await query
+
+
+STATUS_LABELS = {"upcoming": N_("未开始"), "open": N_("进行中"), "closed": N_("已结束")}
+
+
+def status_of(period: Period, on: dt.date) -> str:
+    """upcoming, open or closed on that day (a period runs to 24:00 of its close date)."""
+    if on < period.opens_on:
+        return "upcoming"
+    return "open" if on <= period.closes_on else "closed"
+
+
+# The office's list of reasons for a negative rating (PRODUCT.md §1). A reason is never
+# deleted: old ratings keep pointing at it, so the office deactivates it instead.
+
+MAX_REASON_LABEL = 50  # ReasonChoice.label is Varchar(50)
+
+
+class ReasonNotFound(PeriodError):
+    pass
+
+
+@dataclass
+class ReasonForm:
+    label: str = ""
+    requires_text: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> bool:
+        self.label = self.label.strip()
+        if not self.label or len(self.label) > MAX_REASON_LABEL:
+            self.errors["label"] = _("请填写原因名称（不超过 50 个字）。")
+        return not self.errors
+
+
+def _reason_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in ("label", "requires_text", "position", "active")}
+
+
+async def _reason_row(reason_id: int) -> dict[str, Any]:
+    row = await ReasonChoice.select().where(ReasonChoice.id == reason_id).first()
+    if row is None:
+        raise ReasonNotFound(_("找不到该原因。"))
+    return row
+
+
+async def _label_taken(form: ReasonForm, except_id: int | None = None) -> bool:
+    query = ReasonChoice.exists().where(ReasonChoice.label == form.label)
+    if except_id is not None:
+        query = query.where(ReasonChoice.id != except_id)
+    if await query:
+        form.errors["label"] = _("已有名为“{label}”的原因。").format(label=form.label)
+        return True
+    return False
+
+
+async def _change_reason(actor: str, row: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Saves what differs and audits it as old/new; call inside the write transaction."""
+    changes = {key: value for key, value in changes.items() if row[key] != value}
+    if not changes:
+        return
+    await ReasonChoice.update(changes).where(ReasonChoice.id == row["id"])
+    await audit.record(actor, "reasons.update", f"reason:{row['id']}",
+                       old={key: row[key] for key in changes}, new=changes)
+
+
+async def add_reason(actor: str, form: ReasonForm) -> bool:
+    """A new reason, active, at the end of the list."""
+    if not form.validate():
+        return False
+    async with write_transaction():
+        if await _label_taken(form):
+            return False
+        last = await ReasonChoice.select(ReasonChoice.position).order_by(ReasonChoice.position, ascending=False).first()
+        row = {"label": form.label, "requires_text": form.requires_text,
+               "position": (last["position"] if last else 0) + 1, "active": True}
+        inserted = await ReasonChoice.insert(ReasonChoice(**row)).returning(ReasonChoice.id)
+        await audit.record(actor, "reasons.add", f"reason:{inserted[0]['id']}", new=row)
+    return True
+
+
+async def update_reason(actor: str, reason_id: int, form: ReasonForm) -> bool:
+    """Renames a reason or changes whether it needs text. Old ratings show the new name."""
+    if not form.validate():
+        return False
+    async with write_transaction():
+        row = await _reason_row(reason_id)
+        if await _label_taken(form, except_id=reason_id):
+            return False
+        await _change_reason(actor, row, {"label": form.label, "requires_text": form.requires_text})
+    return True
+
+
+async def set_reason_active(actor: str, reason_id: int, active: bool) -> None:
+    async with write_transaction():
+        row = await _reason_row(reason_id)
+        if not active and row["active"]:
+            others = await ReasonChoice.count().where(ReasonChoice.active.eq(True), ReasonChoice.id != reason_id)
+            if others == 0:
+                # Without an active reason nobody could submit an unsatisfied rating.
+                raise PeriodError(_("至少要保留一个启用的原因，否则公众无法提交“不满意”评价。"))
+        await _change_reason(actor, row, {"active": active})
+
+
+async def move_reason(actor: str, reason_id: int, direction: str) -> None:
+    """One place up or down the list, among all reasons (active or not)."""
+    async with write_transaction():
+        await _reason_row(reason_id)
+        rows = await ReasonChoice.select().order_by(ReasonChoice.position).order_by(ReasonChoice.id)
+        index = next(i for i, row in enumerate(rows) if row["id"] == reason_id)
+        other = index - 1 if direction == "up" else index + 1
+        if direction not in ("up", "down") or not 0 <= other < len(rows):
+            return
+        order = list(rows)
+        order[index], order[other] = order[other], order[index]
+        # Renumbered 1..n, which also mends positions left equal by hand-made rows.
+        for position, row in enumerate(order, start=1):
+            await _change_reason(actor, row, {"position": position})
+
+
+# Index settings given to the command line as TOML (PRODUCT.md, Settled questions).
+
+SETTINGS_KEYS = ("level_values", "public_weight", "panel_weight", "min_sample", "answer_working_days")
+_CLI_FIELDS = {"code": "--code", "name": "--name", "opens_on": "--opens", "closes_on": "--closes",
+               "weights": "public_weight/panel_weight", "min_sample": "min_sample",
+               "answer_working_days": "answer_working_days",
+               **{f"level_{level}": f"level_values.{level}" for level in LEVEL_LABELS}}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def apply_settings_toml(form: PeriodForm, text: str) -> None:
+    """Puts the settings of a TOML file into the form, to be validated like typed input.
+    Refuses (PeriodError, one line) bad TOML, unknown keys and values of the wrong kind."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PeriodError(_("设置文件不是有效的 TOML：{error}").format(error=error)) from error
+    unknown = sorted(set(data) - set(SETTINGS_KEYS))
+    if unknown:
+        raise PeriodError(_("设置文件中有未知的项：{keys}（可用的项：{known}）。").format(
+            keys=", ".join(unknown), known=", ".join(SETTINGS_KEYS)))
+    if "level_values" in data:
+        values = data["level_values"]
+        if not isinstance(values, dict):
+            raise PeriodError(_("level_values 必须是表，例如 {example}。").format(
+                example="level_values = { very_satisfied = 100, satisfied = 80 }"))
+        unknown = sorted(set(values) - set(LEVEL_LABELS))
+        if unknown:
+            raise PeriodError(_("level_values 中有未知的等级：{keys}（可用的等级：{known}）。").format(
+                keys=", ".join(unknown), known=", ".join(LEVEL_LABELS)))
+        for level, value in values.items():
+            if not _is_number(value):
+                raise PeriodError(_("{key} 必须是数字。").format(key=f"level_values.{level}"))
+            form.level_values[level] = str(value)
+    for key in ("public_weight", "panel_weight"):
+        if key in data:
+            if not _is_number(data[key]):
+                raise PeriodError(_("{key} 必须是数字。").format(key=key))
+            setattr(form, key, str(data[key]))
+    for key in ("min_sample", "answer_working_days"):
+        if key in data:
+            if not isinstance(data[key], int) or isinstance(data[key], bool):
+                raise PeriodError(_("{key} 必须是整数。").format(key=key))
+            setattr(form, key, str(data[key]))
+
+
+async def create_from_cli(actor: str, code: str, name: str, opens: str, closes: str,
+                          settings_text: str | None = None) -> Period:
+    """`pingyi period create`: the web form's rules, refusals joined into one line."""
+    form = PeriodForm(code=code, name=name, opens_on=opens, closes_on=closes)
+    if settings_text is not None:
+        apply_settings_toml(form, settings_text)
+    if not await create(actor, form):
+        raise PeriodError("; ".join(f"{_CLI_FIELDS.get(key, key)}: {message}" for key, message in form.errors.items()))
+    period = await find(form.code)
+    assert period is not None
+    return period
+
+
+def _toml_number(value: Decimal) -> str:
+    return format(value, "f")  # never 1E+2, which reads back as a float
+
+
+def settings_toml(period: Period) -> str:
+    """The period's settings in the layout `--settings FILE.toml` reads."""
+    levels = ", ".join(f"{level} = {_toml_number(value)}" for level, value in period.settings.level_values.items())
+    weights = period.settings.channel_weights
+    return "\n".join([
+        f"level_values = {{ {levels} }}",
+        f"public_weight = {_toml_number(weights[Channel.public.value])}",
+        f"panel_weight = {_toml_number(weights[Channel.panel.value])}",
+        f"min_sample = {period.settings.min_sample}",
+        f"answer_working_days = {period.answer_working_days}",
+    ])

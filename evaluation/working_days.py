@@ -128,6 +128,15 @@ class Calendar:
                 counted += 1
         return day
 
+    async def deadline(self, moment: datetime, n: int) -> Deadline:
+        """As the module's ``deadline``; one calendar serves many deadlines (a batch of ratings)
+        without loading the same year twice."""
+        start_day = clock.local(moment).date()
+        last_day = await self.add_working_days(start_day, n)
+        counted_years = range((start_day + ONE_DAY).year, last_day.year + 1) if n else range(0)
+        unknown = tuple(year for year in counted_years if not self.is_known(year))
+        return Deadline(due=end_of_day(last_day), last_day=last_day, unknown_years=unknown)
+
 
 def _without_office(day: date) -> bool:
     """What the day is when the office has said nothing about it."""
@@ -171,12 +180,7 @@ async def deadline(moment: datetime, n: int) -> Deadline:
     """A deadline of N working days from ``moment`` (a rating, a question), with the years it
     had to count Monday to Friday. It ends at 24:00 Asia/Shanghai of the Nth working day after
     the local day of ``moment`` (PRODUCT.md, Dates)."""
-    calendar = Calendar()
-    start_day = clock.local(moment).date()
-    last_day = await calendar.add_working_days(start_day, n)
-    counted_years = range((start_day + ONE_DAY).year, last_day.year + 1) if n else range(0)
-    unknown = tuple(year for year in counted_years if not calendar.is_known(year))
-    return Deadline(due=end_of_day(last_day), last_day=last_day, unknown_years=unknown)
+    return await Calendar().deadline(moment, n)
 
 
 async def deadline_after(moment: datetime, n: int) -> datetime:

@@ -1,10 +1,11 @@
-from evaluation.routes import accounts, audit_trail, criticism, departments, directory, ratings, results, sign_in
+from evaluation.routes import accounts, audit_trail, calendar, criticism, departments, directory, ratings, results, sign_in
 
 ROUTES = [
     *directory.ROUTES,
     *ratings.ROUTES,
     *results.ROUTES,
     *criticism.ROUTES,
+    *calendar.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
     *accounts.ROUTES,

@@ -193,3 +193,20 @@ def test_liaison_cannot_see_the_calendar_admin(visitor, people):
     visitor.sign_in("chenjing")
     assert visitor.get("/staff/calendar").status_code == 403
     assert visitor.post("/staff/calendar", {"day": "2025-03-13", "kind": "holiday"}).status_code == 403
+
+
+def test_a_deadline_reads_the_office_calendar_in_one_query_however_many_days_it_walks(monkeypatch):
+    run(working_days.set_day("wangmin", date(2025, 10, 13), False, "本地假日"))
+    selects = []
+    original = CalendarDay.select.__func__
+
+    def counted(cls, *columns, **kwargs):
+        selects.append(columns)
+        return original(cls, *columns, **kwargs)
+
+    monkeypatch.setattr(CalendarDay, "select", classmethod(counted))
+    # Ten working days from 2025-09-28 walk three weeks, through 国庆 and the office's 10-13:
+    # 09-29, 09-30, 10-09, 10-10, 10-11, 10-14, 10-15, 10-16, 10-17, 10-20. One read all the same.
+    due = run(working_days.deadline(shanghai("2025-09-28T09:00:00"), 10))
+    assert due.last_day == date(2025, 10, 20)
+    assert len(selects) == 1
