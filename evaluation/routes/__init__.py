@@ -1,4 +1,4 @@
-from evaluation.routes import accounts, audit_trail, calendar, criticism, departments, directory, ratings, results, sign_in
+from evaluation.routes import accounts, audit_trail, calendar, criticism, panel, departments, directory, ratings, results, sign_in
 
 ROUTES = [
     *directory.ROUTES,
@@ -6,6 +6,7 @@ ROUTES = [
     *results.ROUTES,
     *criticism.ROUTES,
     *calendar.ROUTES,
+    *panel.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
     *accounts.ROUTES,
