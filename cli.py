@@ -153,6 +153,24 @@ def departments_import(args: argparse.Namespace) -> None:
           f"{result.unchanged} 未变 unchanged")
 
 
+def ratings_import(args: argparse.Namespace) -> None:
+    from evaluation import rating_imports
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    try:
+        result = _run(lambda: rating_imports.import_for_command_line(_actor(), args.period, path.name,
+                                                                     path.read_bytes()))
+    except rating_imports.RatingImportError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    if result.errors:
+        for message in result.errors:
+            print(message, file=sys.stderr)
+        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    print(f"{result.summary()} (imported: {result.rows} rows, {result.ratings} ratings)")
+
+
 def audit_verify(_: argparse.Namespace) -> None:
     from evaluation import audit
 
@@ -223,6 +241,15 @@ def _parser() -> argparse.ArgumentParser:
     p = departments.add_parser("import", help="import departments from CSV or xlsx (code,name,group)")
     p.add_argument("file")
     p.set_defaults(handler=departments_import)
+
+    ratings = commands.add_parser("ratings", help="ratings").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = ratings.add_parser("import", help="enter paper forms or a tally from CSV or xlsx "
+                           "(unit_code,channel,level,count | unit_code,channel,level,reason,comment)")
+    p.add_argument("period", help="period code or numeric id")
+    p.add_argument("file")
+    p.set_defaults(handler=ratings_import)
 
     audit = commands.add_parser("audit", help="audit trail").add_subparsers(
         dest="action", required=True, parser_class=_Parser

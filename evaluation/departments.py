@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation import audit, clock
+from evaluation import audit, clock, spreadsheets
 from evaluation.database import contains, write_transaction
 from evaluation.i18n import N_, _
 from evaluation.tables import CatalogueItem, Department, DepartmentGroup
@@ -24,7 +22,6 @@ _GROUP_BY_TEXT = {
 }
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 IMPORT_COLUMNS = ("code", "name", "group")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 class DepartmentError(ValueError):
@@ -196,51 +193,16 @@ class ImportResult:
 
 def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV or xlsx file as (line number, {column: text}); line 1 is the header."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise DepartmentError(_("文件太大（上限 5 MB）。"))
-    if filename.lower().endswith(".xlsx"):
-        return _xlsx_rows(content)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise DepartmentError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。")) from exc
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
-    return _with_header(rows)
-
-
-def _xlsx_rows(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise DepartmentError(_("无法读取该 xlsx 文件，请检查文件是否损坏。")) from exc
-    sheet = workbook.worksheets[0]
-    rows = [["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return _with_header(rows)
-
-
-def _with_header(rows: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
-    if not rows:
-        raise DepartmentError(_("文件是空的。"))
-    header = [column.strip().lower() for column in rows[0]]
+        header, rows = spreadsheets.read_rows(filename, content)
+    except spreadsheets.SpreadsheetError as refusal:
+        raise DepartmentError(str(refusal)) from refusal
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         raise DepartmentError(
             _("缺少列：{columns}。第一行必须是 code,name,group。").format(columns=", ".join(missing))
         )
-    result = []
-    for line, values in enumerate(rows[1:], start=2):
-        if not any(value.strip() for value in values):
-            continue
-        padded = values + [""] * (len(header) - len(values))
-        result.append((line, {column: padded[index].strip() for index, column in enumerate(header)}))
-    return result
+    return rows
 
 
 def validate_import(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict[str, str]], list[str]]:

@@ -1,4 +1,16 @@
-from evaluation.routes import accounts, audit_trail, calendar, criticism, panel, departments, directory, ratings, results, sign_in
+from evaluation.routes import (
+    accounts,
+    audit_trail,
+    calendar,
+    criticism,
+    departments,
+    directory,
+    panel,
+    rating_office,
+    ratings,
+    results,
+    sign_in,
+)
 
 ROUTES = [
     *directory.ROUTES,
@@ -7,6 +19,7 @@ ROUTES = [
     *criticism.ROUTES,
     *calendar.ROUTES,
     *panel.ROUTES,
+    *rating_office.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
     *accounts.ROUTES,
