@@ -171,6 +171,40 @@ def ratings_import(args: argparse.Namespace) -> None:
     print(f"{result.summary()} (imported: {result.rows} rows, {result.ratings} ratings)")
 
 
+def period_create(args: argparse.Namespace) -> None:
+    from evaluation import periods
+
+    settings_text = None
+    if args.settings:
+        path = Path(args.settings)
+        if not path.is_file():
+            raise CommandError(f"找不到文件 no such file: {path}")
+        try:
+            settings_text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise CommandError(f"设置文件须为 UTF-8 编码 not UTF-8: {path}") from error
+    try:
+        period = _run(
+            lambda: periods.create_from_cli(_actor(), args.code, args.name, args.opens, args.closes, settings_text)
+        )
+    except periods.PeriodError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    print(f"已创建评议期 created: {period.code} (id {period.id}) {period.name}")
+
+
+def period_show(args: argparse.Namespace) -> None:
+    from evaluation import periods
+
+    period = _run(lambda: periods.find(args.period))
+    if period is None:
+        raise CommandError(f"找不到评议期 no such period: {args.period}")
+    status = periods.status_of(period, periods.today())
+    # Every line is TOML, so `pingyi period show 2025-pj > 2026.toml` gives next year's --settings file.
+    print(f"# {period.code} (id {period.id}) {period.name}")
+    print(f"# {period.opens_on.isoformat()} – {period.closes_on.isoformat()}  {periods.STATUS_LABELS[status]} {status}")
+    print(periods.settings_toml(period))
+
+
 def audit_verify(_: argparse.Namespace) -> None:
     from evaluation import audit
 
@@ -241,6 +275,21 @@ def _parser() -> argparse.ArgumentParser:
     p = departments.add_parser("import", help="import departments from CSV or xlsx (code,name,group)")
     p.add_argument("file")
     p.set_defaults(handler=departments_import)
+
+    period = commands.add_parser("period", help="evaluation periods (社会评议)").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = period.add_parser("create", help="create an evaluation period")
+    p.add_argument("--code", required=True, help="short unique code, e.g. 2025-pj")
+    p.add_argument("--name", required=True)
+    p.add_argument("--opens", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--closes", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--settings", metavar="FILE.toml",
+                   help="level_values, public_weight, panel_weight, min_sample, answer_working_days")
+    p.set_defaults(handler=period_create)
+    p = period.add_parser("show", help="show a period and its settings")
+    p.add_argument("period", help="code or numeric id")
+    p.set_defaults(handler=period_show)
 
     ratings = commands.add_parser("ratings", help="ratings").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -201,6 +202,24 @@ def _int(text: str) -> int | None:
         return None
 
 
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    """A period's settings as audit text, the same whatever each engine returns (JSON as
+    text, 0.400 for 0.4), so that a save changing nothing records nothing."""
+
+    def number(value: Any) -> str:
+        return format(Decimal(str(value)).normalize(), "f")
+
+    levels = values["level_values"]
+    if isinstance(levels, str):
+        levels = json.loads(levels)
+    return {
+        "name": values["name"], "opens_on": str(values["opens_on"]), "closes_on": str(values["closes_on"]),
+        "level_values": {level: number(levels[level]) for level in LEVEL_LABELS},
+        "public_weight": number(values["public_weight"]), "panel_weight": number(values["panel_weight"]),
+        "min_sample": str(values["min_sample"]), "answer_working_days": str(values["answer_working_days"]),
+    }
+
+
 def _audit_view(cleaned: dict[str, Any]) -> dict[str, Any]:
     return {key: str(value) if not isinstance(value, dict) else value for key, value in cleaned.items()}
 
@@ -228,10 +247,11 @@ async def update(actor: str, code: str, form: PeriodForm) -> bool:
             raise PeriodError(_("找不到该评议期。"))
         changes = {key: value for key, value in form.cleaned.items() if key != "code"}
         await EvaluationPeriod.update(changes).where(EvaluationPeriod.id == row["id"])
-        old = _audit_view({key: row[key] for key in changes})
-        new = _audit_view(changes)
-        if old != new:
-            await audit.record(actor, "period.update", f"period:{code}", old=old, new=new)
+        before, after = _comparable(row), _comparable(changes)
+        old = {key: value for key, value in before.items() if value != after[key]}
+        if old:
+            await audit.record(actor, "period.update", f"period:{code}", old=old,
+                               new={key: after[key] for key in old})
     return True
 
 

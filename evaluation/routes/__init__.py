@@ -6,6 +6,7 @@ from evaluation.routes import (
     departments,
     directory,
     panel,
+    periods,
     rating_office,
     ratings,
     results,
@@ -22,6 +23,7 @@ ROUTES = [
     *rating_office.ROUTES,
     *sign_in.ROUTES,
     *departments.ROUTES,
+    *periods.ROUTES,
     *accounts.ROUTES,
     *audit_trail.ROUTES,
 ]
