@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import logging
 from collections.abc import AsyncIterator
@@ -140,6 +141,10 @@ def create_app() -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.start(engine)
+        # Objects made while starting live as long as the process: keep them out of the
+        # garbage collector's full passes, which otherwise pause every request for ~80 ms.
+        gc.collect()
+        gc.freeze()
         stop_sealing = asyncio.Event()
         sealer = asyncio.create_task(audit.seal_until(stop_sealing))
         try:

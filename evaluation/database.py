@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+from evaluation import cache
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -131,9 +135,16 @@ def enable_wal(path: str) -> None:
         connection.close()
 
 
+async def _no_reset(connection: Any) -> None:
+    return None
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=10)
+        # No reset query on every release (asyncpg's default costs a round trip per query):
+        # the app keeps no session state — its advisory locks and SET TRANSACTION are scoped
+        # to transactions, which asyncpg still rolls back if one is left open.
+        await engine.start_connection_pool(min_size=2, max_size=10, reset=_no_reset)
 
 
 async def stop(engine: Engine) -> None:
@@ -144,14 +155,23 @@ async def stop(engine: Engine) -> None:
         await engine.close_shared_connections()
 
 
-def write_transaction(engine: Engine | None = None) -> Any:
+@contextlib.asynccontextmanager
+async def write_transaction(engine: Engine | None = None) -> AsyncIterator[None]:
     """A transaction that may read then write: on SQLite it must take the write lock up front
-    (``BEGIN IMMEDIATE``), or it fails with SQLITE_BUSY instead of waiting its turn."""
+    (``BEGIN IMMEDIATE``), or it fails with SQLITE_BUSY instead of waiting its turn.
+
+    Staff changes all go through here, so this is also where the few seconds of cached
+    directory and period data are dropped (evaluation/cache.py)."""
     engine = engine or engine_finder()
     if isinstance(engine, SQLiteEngine):
-
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    try:
+        async with transaction:
+            yield
+    finally:
+        cache.clear()
 
 
 def is_postgres(engine: Engine | None = None) -> bool:

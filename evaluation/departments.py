@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation import audit, clock, spreadsheets
+from evaluation import audit, cache, clock, spreadsheets
 from evaluation.database import contains, write_transaction
 from evaluation.i18n import N_, _
 from evaluation.tables import CatalogueItem, Department, DepartmentGroup
@@ -51,13 +51,22 @@ class DepartmentForm:
 
 async def directory(query: str = "") -> dict[str, list[dict[str, Any]]]:
     """Active departments by group, filtered by a search on name or code."""
+    query = query.strip()
+    return await _search(query) if query else await _everyone()
+
+
+@cache.cached
+async def _everyone() -> dict[str, list[dict[str, Any]]]:
+    return await _search("")
+
+
+async def _search(query: str) -> dict[str, list[dict[str, Any]]]:
     select = (
         Department.select(Department.code, Department.name, Department.group)
         .where(Department.active.eq(True))
         .order_by(Department.group)
         .order_by(Department.code)
     )
-    query = query.strip()
     if query:
         select = select.where(contains(Department.name, query) | contains(Department.code, query))
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_LABELS}

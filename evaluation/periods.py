@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from evaluation import audit, clock
+from evaluation import audit, cache, clock
 from evaluation.database import write_transaction
 from evaluation.i18n import N_, _
 from evaluation.satisfaction import IndexSettings
@@ -91,6 +91,7 @@ def _period(row: dict[str, Any]) -> Period:
     )
 
 
+@cache.cached
 async def current_period() -> Period | None:
     """The period open today; of several, the one that opened last."""
     now = today()
@@ -103,6 +104,7 @@ async def current_period() -> Period | None:
     return _period(row) if row else None
 
 
+@cache.cached
 async def next_period() -> Period | None:
     row = (
         await EvaluationPeriod.select()
@@ -274,6 +276,7 @@ async def ensure_default_reasons(actor: str) -> None:
     await audit.record(actor, "reasons.create", "reasons", new=[label for label, _ in DEFAULT_REASONS])
 
 
+@cache.cached
 async def reasons(active_only: bool = True) -> list[dict[str, Any]]:
     query = ReasonChoice.select().order_by(ReasonChoice.position).order_by(ReasonChoice.id)
     if active_only:

@@ -29,7 +29,7 @@ from litestar.testing import TestClient
 from piccolo.apps.user.tables import BaseUser
 
 import piccolo_conf
-from evaluation import database, periods
+from evaluation import cache, database, periods
 from evaluation.backup import all_tables
 from evaluation.periods import PeriodForm
 from evaluation.tables import Account, Department, DepartmentGroup, ReasonChoice, Role
@@ -87,6 +87,7 @@ def _fresh_database(request: pytest.FixtureRequest) -> None:
     if "browser" in request.keywords:
         return  # browser tests run against their own live server and database
     run(empty_database)
+    cache.clear()
     # Sessions and rate-limit counts live in file stores: a test starts without them too.
     shutil.rmtree(_VAR_DIR / "stores", ignore_errors=True)
 

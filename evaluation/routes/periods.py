@@ -80,7 +80,7 @@ async def update_period(request: Request, code: FromPath[str],
 
 async def _reasons_page(status_code: int = 200, add_form: ReasonForm | None = None, edit_id: int | None = None,
                         edit_form: ReasonForm | None = None, error: str = "", saved: bool = False) -> Template:
-    return page("staff/reasons.html", status_code=status_code, reasons=await periods.reasons(active_only=False),
+    return page("staff/reasons.html", status_code=status_code, reasons=await periods.reasons(False),
                 add_form=add_form or ReasonForm(), edit_id=edit_id, edit_form=edit_form, error=error, saved=saved)
 
 

@@ -12,6 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from evaluation import departments, periods, ratings
+from evaluation.i18n import _
 from evaluation.ratings import VOTER_COOKIE, RatingForm
 from evaluation.web import PUBLIC, page, see_other
 from settings import settings
@@ -44,17 +45,21 @@ async def _rating_context(request: Request, department: dict[str, Any], form: Ra
         "next_period": None if period else await periods.next_period(),
         "form": form or RatingForm(),
         "reasons": await periods.reasons(),
-        "levels": periods.LEVEL_LABELS,
-        "criteria": periods.CRITERION_LABELS,
+        # Translated once here rather than in the form's nested loops.
+        "levels": {key: _(label) for key, label in periods.LEVEL_LABELS.items()},
+        "criteria": {key: _(label) for key, label in periods.CRITERION_LABELS.items()},
         "already_rated": False,
         "panel_label": None,
     }
     if period:
         code = await ratings.panel_code(period, request.cookies.get(PANEL_COOKIE, ""))
         context["panel_label"] = code["batch.label"] if code else None
-        context["already_rated"] = await ratings.has_rated(
-            period, department["id"], voter_id or request.cookies.get(VOTER_COOKIE), code["id"] if code else None
-        )
+        # A browser without a voter cookie has not rated yet: no query needed.
+        voter_id = voter_id if request.cookies.get(VOTER_COOKIE) else None
+        if voter_id or code:
+            context["already_rated"] = await ratings.has_rated(
+                period, department["id"], voter_id, code["id"] if code else None
+            )
     return context
 
 
