@@ -10,11 +10,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
+from evaluation import bursts as rating_bursts
 from evaluation import periods, rating_exports, rating_imports, spreadsheets
 from evaluation.i18n import _
 from evaluation.periods import Period
 from evaluation.rating_imports import ImportResult, RatingImportError
 from evaluation.web import current_account, office, office_or_auditor, page
+from settings import settings
 
 
 @get("/staff/ratings", guards=[office_or_auditor], name="ratings-office")
@@ -91,4 +93,11 @@ async def comments_xlsx(period: FromPath[str]) -> Stream:
     return _download(await rating_exports.comments_workbook(await _period(period)))
 
 
-ROUTES = [ratings_office, import_form, import_ratings, results_xlsx, comments_xlsx]
+@get("/staff/ratings/bursts", guards=[office_or_auditor], name="ratings-bursts")
+async def bursts() -> Template:
+    threshold = settings.ratings_per_hour
+    return page("staff/bursts.html", bursts=await rating_bursts.hourly_counts(threshold), threshold=threshold,
+                hours=rating_bursts.WINDOW_HOURS)
+
+
+ROUTES = [ratings_office, bursts, import_form, import_ratings, results_xlsx, comments_xlsx]

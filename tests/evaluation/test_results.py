@@ -56,3 +56,11 @@ def test_open_data_as_json_and_csv_at_stable_urls(visitor, departments, period):
     csv_text = visitor.get("/open-data/2026-pj/results.csv").text
     assert "2026-pj,150902,集宁区,county,30,30,0,80.00" in csv_text
     assert visitor.get("/open-data/nope/results.json").status_code == 404
+
+
+def test_the_office_sees_bursts_of_public_ratings(office, departments, period):
+    add_ratings(departments["150902"], "public", "very_satisfied", 25)
+    add_ratings(departments["SZ03"], "public", "satisfied", 3)
+    page = text_of(office.get("/staff/ratings/bursts").text)
+    assert "集宁区 25 突增" in page
+    assert "乌兰察布市教育局 3" in page and "乌兰察布市教育局 3 突增" not in page
