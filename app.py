@@ -22,7 +22,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.stores.base import Store
 from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
@@ -74,18 +76,21 @@ def _template_engine() -> JinjaTemplateEngine:
 
 
 def _stores() -> StoreRegistry:
-    """Sessions need a store every worker shares: Redis when REDIS_URL is set, else files
-    under ./var (PRODUCT.md, Settled questions)."""
+    """Stores every worker shares: Redis when REDIS_URL is set, else files under ./var
+    (PRODUCT.md, Settled questions). One worker without Redis keeps its rate-limit counts in
+    memory: nobody else needs them, and a file per rating submission is slow."""
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="pingyi")
         return StoreRegistry(default_factory=root.with_namespace)
     base = settings.var_dir / "stores"
 
-    def file_store(name: str) -> FileStore:
+    def store(name: str) -> Store:
+        if name.startswith("rate_limit") and settings.workers == 1:
+            return MemoryStore()
         (base / name).mkdir(parents=True, exist_ok=True)
         return FileStore(base / name)
 
-    return StoreRegistry(default_factory=file_store)
+    return StoreRegistry(default_factory=store)
 
 
 def _wants_html(request: Request) -> bool:

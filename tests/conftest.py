@@ -24,6 +24,9 @@ _VAR_DIR = Path(tempfile.mkdtemp(prefix="pingyi-test-"))
 os.environ["PINGYI_VAR_DIR"] = str(_VAR_DIR)
 os.environ["DATABASE_URL"] = os.environ.get("PINGYI_TEST_DATABASE_URL") or f"sqlite:///{_VAR_DIR / 'test.sqlite'}"
 os.environ.pop("REDIS_URL", None)
+# Tests open several app instances side by side, as several workers would be: they share
+# sessions and rate-limit counts through the file stores.
+os.environ["PINGYI_WORKERS"] = "2"
 
 from litestar.testing import TestClient
 from piccolo.apps.user.tables import BaseUser

@@ -93,18 +93,22 @@ async def rate(request: HTMXRequest, code: FromPath[str], data: URLEncodedBody[d
     period = await periods.current_period()
     voter_id = request.cookies.get(VOTER_COOKIE) or ratings.new_voter_id()
     form = RatingForm.from_data(data)
-    context = await _rating_context(request, found, form, voter_id=voter_id)
     in_place = request.htmx.target == "rating"
-    values = {**context, "department": found}
-    if not in_place:
-        # Without htmx the whole page comes back, the form with its messages in place.
-        values.update(department=await departments.department_page(code), group_labels=departments.GROUP_LABELS,
-                      rated=False)
-    template = "evaluation/_rating.html" if in_place else "evaluation/department.html"
+
+    async def form_again(status_code: int, already_rated: bool = False) -> Response:
+        """The form with its messages (or the already-rated note), in place or as the whole page."""
+        context = await _rating_context(request, found, form, voter_id=voter_id)
+        context["already_rated"] = context["already_rated"] or already_rated
+        if in_place:
+            return page("evaluation/_rating.html", status_code=status_code, **{**context, "department": found})
+        return page("evaluation/department.html", status_code=status_code, **context,
+                    department=await departments.department_page(code), group_labels=departments.GROUP_LABELS,
+                    rated=False)
+
     if period is None:
-        return page(template, status_code=422, **values)
-    if not form.validate(context["reasons"]):
-        return _with_voter_cookie(page(template, status_code=422, **values), voter_id)
+        return await form_again(422)
+    if not form.validate(await periods.reasons()):
+        return _with_voter_cookie(await form_again(422), voter_id)
     panel = await ratings.panel_code(period, request.cookies.get(PANEL_COOKIE, ""))
     try:
         if panel:
@@ -112,8 +116,7 @@ async def rate(request: HTMXRequest, code: FromPath[str], data: URLEncodedBody[d
         else:
             await ratings.submit_public(period, found["id"], voter_id, form)
     except ratings.AlreadyRated:
-        values["already_rated"] = True
-        return _with_voter_cookie(page(template, **values), voter_id)
+        return _with_voter_cookie(await form_again(200, already_rated=True), voter_id)
     if in_place:
         response: Response = page("evaluation/_rating_thanks.html", department=found, period=period,
                                   negative=form.is_negative)
