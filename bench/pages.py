@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -185,18 +186,18 @@ def _rss_bytes(pid: int) -> int:
     return int(found.group(1)) * 1024 if found else 0
 
 
+@dataclass
 class Server:
     """A server started in a session of its own, so that all its processes can be measured
     together and stopped together, whatever the worker count."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> None:
-        self.name = name
-        self.command = command
-        self.env = env
-        self.cwd = cwd
-        self.log_path = log_path
-        self.port = int(command[command.index("--port") + 1])
-        self.process: subprocess.Popen[bytes] | None = None
+    name: str
+    command: list[str]
+    port: int
+    env: dict[str, str]
+    cwd: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -271,9 +272,12 @@ def serving(server: Server) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+        # The log goes with the temporary directory: show what went wrong before it does.
         errors = server.error_lines()
         if errors:
-            print(f"  {server.name}: {len(errors)} error lines in {server.log_path}, e.g. {errors[0]}", flush=True)
+            print(f"  {server.name} logged {len(errors)} error lines, the first ones:", flush=True)
+            for line in errors[:3]:
+                print(f"    {line}", flush=True)
 
 
 class PeakRssSampler:
@@ -396,15 +400,14 @@ class PostgresServer:
         try:
             asyncio.run(self._recreate(database))
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            raise BenchError(f"PostgreSQL is not reachable at {self.url}: {exc}") from exc
+            raise BenchError(f"could not recreate database {database} on {self.url}: {exc}") from exc
         return self.database_url(database)
 
 
 @dataclass(frozen=True)
 class Databases:
-    """Where each app of one engine keeps its data."""
+    """Where each app keeps its data on one engine: the environment its server starts with."""
 
-    engine: str
     pingyi_env: dict[str, str]
     reference_env: dict[str, str] | None
 
@@ -439,19 +442,21 @@ def prepare_reference(engine: str, scratch: Path, postgres: PostgresServer, pg_d
     return env
 
 
-def pingyi_server(workers: int, env: dict[str, str], logs: Path) -> Server:
+def pingyi_server(engine: str, workers: int, env: dict[str, str], logs: Path) -> Server:
+    port = free_port()
     command = [str(Path(sys.executable).parent / "pingyi"), "serve",
-               "--host", "127.0.0.1", "--port", str(free_port()), "--workers", str(workers)]
-    return Server("pingyi", command, env, PROJECT_DIR, logs / f"pingyi-w{workers}.log")
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return Server("pingyi", command, port, env, PROJECT_DIR, logs / f"pingyi-{engine}-w{workers}.log")
 
 
-def reference_server(workers: int, env: dict[str, str], logs: Path) -> Server:
+def reference_server(engine: str, workers: int, env: dict[str, str], logs: Path) -> Server:
     # The same uvicorn options as the reference's loadbench.py; `pingyi serve` gets the same
     # loop and parser by default (uvloop and httptools are installed) and logs warnings only.
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--app-dir", str(REFERENCE_DIR),
-               "--host", "127.0.0.1", "--port", str(free_port()), "--workers", str(workers),
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
-    return Server("reference", command, env, REFERENCE_DIR, logs / f"reference-w{workers}.log")
+    return Server("reference", command, port, env, REFERENCE_DIR, logs / f"reference-{engine}-w{workers}.log")
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -482,12 +487,12 @@ def measure_configuration(
           f"(load average before: {one:.2f} / {five:.2f})", flush=True)
     cells = {page: CellSummary(engine, workers, page) for page in (HOME, DEPARTMENT)}
     with contextlib.ExitStack() as running:
-        servers = {"pingyi": running.enter_context(serving(pingyi_server(workers, databases.pingyi_env, logs)))}
+        servers = {"pingyi": running.enter_context(serving(pingyi_server(engine, workers, databases.pingyi_env, logs)))}
         check_page(servers["pingyi"], "/")
         check_page(servers["pingyi"], f"/departments/{first_department_code()}")
         if databases.reference_env is not None:
             servers["reference"] = running.enter_context(
-                serving(reference_server(workers, databases.reference_env, logs))
+                serving(reference_server(engine, workers, databases.reference_env, logs))
             )
             check_page(servers["reference"], "/departments/1")
             cells[REFERENCE_DEPARTMENT] = CellSummary(engine, workers, REFERENCE_DEPARTMENT)
@@ -519,12 +524,14 @@ def verdict(ours: CellSummary, reference: CellSummary | None) -> tuple[str, str,
 
 
 def print_table(cells: list[CellSummary], args: argparse.Namespace) -> None:
+    references = {(c.engine, c.workers): c for c in cells if c.page.app == "reference"}
+    ratios_note = ("Ratios are ours / reference (department page)." if references
+                   else "The reference app was not measured: no ratios.")
     print(f"\nMedians of {args.runs} × {args.duration} s runs, {args.connections} connections, "
-          f"wrk -t{WRK_THREADS}, 127.0.0.1. Ratios are ours / reference (department page).\n")
+          f"wrk -t{WRK_THREADS}, 127.0.0.1. {ratios_note}\n")
     print("| engine | workers | app | page | req/s | req/s min–max | p50 ms | p99 ms | non-2xx | socket errors "
           "| peak RSS MiB | req/s ratio | p99 ratio | target |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    references = {(c.engine, c.workers): c for c in cells if c.page.app == "reference"}
     for cell in cells:
         reference = references.get((cell.engine, cell.workers))
         ratios = verdict(cell, reference) if cell.page.app == "pingyi" else ("", "", "")
@@ -574,6 +581,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@contextlib.contextmanager
+def only_benchmark_running() -> Iterator[None]:
+    """Two runs at once would share the cores and drop each other's databases: refuse the second."""
+    lock_path = Path(tempfile.gettempdir()) / "pingyi-bench-pages.lock"
+    with lock_path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BenchError("another bench/pages.py run is in progress on this machine: wait for it") from None
+        yield  # the lock is released when the file closes, also if this process dies
+
+
 def project_revision() -> str:
     """The commit measured, marked ``-dirty`` when the working tree differs from it."""
     try:
@@ -588,16 +607,15 @@ def reference_available() -> bool:
     return (REFERENCE_DIR / "baseline_app.py").is_file() and (REFERENCE_DIR / "seed.py").is_file()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_matrix(args: argparse.Namespace, cells: list[CellSummary]) -> Path:
+    """Measures every configuration, appending to ``cells`` as each one completes (so an
+    interrupted run can still show what it measured); returns the file of all runs."""
     if shutil.which("wrk") is None:
-        print("pages.py: wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 1
+        raise BenchError("wrk is not installed (apt-get install wrk)")
     with_reference = reference_available()
     if not with_reference:
         print(f"The reference app is not there ({REFERENCE_DIR}): measuring Pingyi only, "
               "with no ratios and no target verdicts.", flush=True)
-
     revision = project_revision()
     print(f"Pingyi revision {revision}", flush=True)
     pages_per_configuration = 3 if with_reference else 2
@@ -605,42 +623,48 @@ def main(argv: list[str] | None = None) -> int:
         args.runs * args.duration + WARMUP_SECONDS)
     print(f"Load time alone: about {seconds / 60:.0f} min, plus loading the data.", flush=True)
 
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    run_log = RunLog(args.results_dir / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl", revision)
+    postgres = PostgresServer(args.pg_server)
+    with tempfile.TemporaryDirectory(prefix="pingyi-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        logs = scratch / "logs"
+        logs.mkdir()
+        for engine in args.engines:
+            print(f"\nLoading data for {engine} …", flush=True)
+            databases = Databases(
+                prepare_pingyi(engine, scratch, postgres, args.pg_database),
+                prepare_reference(engine, scratch, postgres, f"{args.pg_database}_reference")
+                if with_reference else None,
+            )
+            for workers in args.workers:
+                cells += measure_configuration(engine, workers, databases, args, logs, run_log)
+    return run_log.path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     # Ctrl-C and SIGTERM take one way out, through every `finally` that stops a server. SIGINT
     # is set explicitly because a shell starting this in the background makes it ignore SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    run_log = RunLog(args.results_dir / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl", revision)
-    postgres = PostgresServer(args.pg_server)
     cells: list[CellSummary] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="pingyi-bench-") as scratch_dir:
-            scratch = Path(scratch_dir)
-            logs = scratch / "logs"
-            logs.mkdir()
-            for engine in args.engines:
-                print(f"\nLoading data for {engine} …", flush=True)
-                databases = Databases(
-                    engine,
-                    prepare_pingyi(engine, scratch, postgres, args.pg_database),
-                    prepare_reference(engine, scratch, postgres, f"{args.pg_database}_reference")
-                    if with_reference else None,
-                )
-                for workers in args.workers:
-                    cells += measure_configuration(engine, workers, databases, args, logs, run_log)
+        with only_benchmark_running():
+            results_file = run_matrix(args, cells)
     except KeyboardInterrupt:
         print("\nInterrupted: every server was stopped.", file=sys.stderr)
-        if cells:
-            print_table(cells, args)
-        return 130
+        status = 130
     except BenchError as failure:
         print(f"pages.py: {failure}", file=sys.stderr)
-        if cells:
-            print_table(cells, args)
-        return 1
-    print_table(cells, args)
-    print(f"Every run: {run_log.path}")
-    return 0
+        status = 1
+    else:
+        status = 0
+    if cells:
+        print_table(cells, args)
+    if status == 0:
+        print(f"Every run: {results_file}")
+    return status
 
 
 if __name__ == "__main__":
