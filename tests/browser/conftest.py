@@ -12,12 +12,9 @@ everything on any engine.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +39,7 @@ from evaluation.departments import CatalogueForm
 from evaluation.tables import Role
 from settings import PROJECT_DIR
 from tests.conftest import add_account, empty_database, run
+from tests.live_server import answers, free_port
 
 BROWSER_DIR = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -162,27 +160,13 @@ async def _seed() -> None:
     await add_account(OFFICE_USERNAME, Role.office, OFFICE_NAME)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by uvicorn on a free port, over the test database (seeded afresh)."""
     # Playwright's sync API keeps an event loop running in this thread: seed from another.
     with ThreadPoolExecutor(max_workers=1) as seeder:
         seeder.submit(run, _seed).result()
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("live-server") / "uvicorn.log"
     command = [
@@ -194,7 +178,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _answers(f"{base_url}/healthz"):
+        while not answers(f"{base_url}/healthz"):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start (exit status {server.poll()}):\n"
                             + log_path.read_text(errors="replace"))

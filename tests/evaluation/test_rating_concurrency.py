@@ -15,12 +15,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +28,7 @@ from evaluation.ratings import VOTER_COOKIE
 from evaluation.tables import Rating
 from settings import PROJECT_DIR
 from tests.conftest import CSRF_FIELD, ENGINE_NAME, run, text_of
+from tests.live_server import answers, free_port
 
 SUBMISSIONS = 50
 DEPARTMENT = "150902"
@@ -40,20 +38,6 @@ REQUEST_TIMEOUT_SECONDS = 60
 HTMX_HEADERS = {"HX-Request": "true", "HX-Target": "rating", "HX-Current-URL": f"/departments/{DEPARTMENT}"}
 THANKS = "感谢您的评价"
 ALREADY_RATED = "评价过该单位"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -76,7 +60,7 @@ def start_server(period: None, tmp_path: Path) -> Iterator[Callable[..., tuple[s
     started: list[subprocess.Popen[bytes]] = []
 
     def start(workers: int = 1) -> tuple[str, Path]:
-        port = _free_port()
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = tmp_path / f"uvicorn-{port}.log"
         # A var dir of its own: its rate-limit counts (file stores) are not left to the servers of
@@ -92,7 +76,7 @@ def start_server(period: None, tmp_path: Path) -> Iterator[Callable[..., tuple[s
                                       stdin=subprocess.DEVNULL, start_new_session=True)
         started.append(server)
         deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _answers(f"{base_url}/healthz"):
+        while not answers(f"{base_url}/healthz"):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start (exit status {server.poll()}):\n"
                             + log_path.read_text(errors="replace"))
