@@ -1,8 +1,10 @@
 """A few seconds of memory for what every public page reads and only the office changes
-(the directory, the open period, the reasons list).
+(the directory, department pages, the open period, the reasons list).
 
 Each worker keeps its own copy: a write clears this worker's copy at once, other workers see it
-within ``TTL_SECONDS``. Nothing a citizen submits is cached.
+within ``TTL_SECONDS``. When an entry expires, one request refreshes it while the others keep
+using the old value, so an expiry never makes every request queue on the database at once.
+Nothing a citizen submits is cached, and a missing result (None) is never kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 TTL_SECONDS = 5.0
 _entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_refreshing: set[tuple[Any, ...]] = set()
 
 T = TypeVar("T")
 
@@ -24,10 +27,15 @@ def cached(function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]
         key = (function.__qualname__, *args, *sorted(kwargs.items()))
         hit = _entries.get(key)
         now = time.monotonic()
-        if hit and now - hit[0] < TTL_SECONDS:
+        if hit and (now - hit[0] < TTL_SECONDS or key in _refreshing):
             return hit[1]
-        value = await function(*args, **kwargs)
-        _entries[key] = (now, value)
+        _refreshing.add(key)
+        try:
+            value = await function(*args, **kwargs)
+        finally:
+            _refreshing.discard(key)
+        if value is not None:
+            _entries[key] = (time.monotonic(), value)
         return value
 
     return wrapper

@@ -75,6 +75,7 @@ async def _search(query: str) -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
+@cache.cached
 async def department_page(code: str) -> dict[str, Any] | None:
     department = await Department.select().where(Department.code == code).first()
     if not department:
