@@ -10,7 +10,7 @@ Each figure is the median of --runs runs of --duration seconds; the runs of the 
 interleaved (ours home, ours department, reference, then again), so a burst of other load on
 the machine hits every page alike instead of one page's runs.
 
-Run it by hand with the project's virtualenv (about 8 minutes with the defaults):
+Run it by hand with the project's virtualenv (about 9 minutes with the defaults):
 
     .venv/bin/python bench/pages.py
     .venv/bin/python bench/pages.py --engines sqlite --workers 1 --runs 1 --duration 5
@@ -482,6 +482,7 @@ def first_department_code() -> str:
 def measure_configuration(
     engine: str, workers: int, databases: Databases, args: argparse.Namespace, logs: Path, run_log: RunLog
 ) -> list[CellSummary]:
+    """Serves both apps with this engine and worker count, and loads each page --runs times."""
     one, five = os.getloadavg()[:2]
     print(f"\n== {engine}, {workers} worker{'s' if workers > 1 else ''} "
           f"(load average before: {one:.2f} / {five:.2f})", flush=True)

@@ -17,8 +17,9 @@ Each figure is the median of --runs runs; ours and the reference's alternate run
     .venv/bin/python bench/ratings.py --configurations sqlite:1:32 --runs 1 --duration 5
 
 It needs wrk, and PostgreSQL on 127.0.0.1 for the ``pg`` configurations. It reuses the page
-benchmark's helpers (bench/pages.py) to prepare data and to start and stop the servers; every
-process it starts is stopped before it exits, also on Ctrl-C and on errors.
+benchmark's helpers (bench/pages.py) to prepare data and to start and stop the servers, and
+its lock: it will not run while bench/pages.py does, or another ratings run. Every process it
+starts is stopped before it exits, also on Ctrl-C and on errors.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,7 @@ from pages import (
     RunLog,
     Server,
     first_department_code,
+    only_benchmark_running,
     pingyi_server,
     prepare_pingyi,
     prepare_reference,
@@ -475,6 +477,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@contextlib.contextmanager
+def exclusive_machine() -> Iterator[None]:
+    """The page benchmark's lock: two benchmarks at once would share the cores."""
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(only_benchmark_running())
+        except BenchError:
+            raise BenchError("another benchmark (bench/pages.py or bench/ratings.py) is running on this "
+                             "machine: wait for it") from None
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
@@ -496,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     postgres = PostgresServer(args.pg_server)
     cells: list[Cell] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="pingyi-bench-ratings-") as scratch_dir:
+        with exclusive_machine(), tempfile.TemporaryDirectory(prefix="pingyi-bench-ratings-") as scratch_dir:
             scratch = Path(scratch_dir)
             logs = scratch / "logs"
             logs.mkdir()
