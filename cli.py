@@ -205,6 +205,13 @@ def period_show(args: argparse.Namespace) -> None:
     print(periods.settings_toml(period))
 
 
+# --- indicators commands (inspections) ---
+
+# --- round commands (inspections) ---
+
+# --- scores commands (inspections) ---
+
+
 def audit_verify(_: argparse.Namespace) -> None:
     from evaluation import audit
 
@@ -299,6 +306,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("period", help="period code or numeric id")
     p.add_argument("file")
     p.set_defaults(handler=ratings_import)
+
+    # --- indicators parser ---
+
+    # --- round parser ---
+
+    # --- scores parser ---
 
     audit = commands.add_parser("audit", help="audit trail").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -1,3 +1,0 @@
-"""Routes of the assessment side (indicator systems, rounds, checklists, rankings)."""
-
-ROUTES: list = []

@@ -1,0 +1,3 @@
+"""checklists"""
+
+ROUTES: list = []

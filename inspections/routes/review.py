@@ -1,0 +1,3 @@
+"""review"""
+
+ROUTES: list = []

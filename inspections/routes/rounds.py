@@ -1,0 +1,3 @@
+"""rounds"""
+
+ROUTES: list = []
