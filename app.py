@@ -94,7 +94,12 @@ def _stores() -> StoreRegistry:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/schema")
+    """Pages get HTML errors; the schema and the checklist's saves (sent by script, asking for
+    JSON) get JSON they can act on."""
+    if request.url.path.startswith("/schema"):
+        return False
+    accept = request.headers.get("accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
 
 
 def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
@@ -113,6 +118,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException):
         expired = bool(request.scope["state"].get("session_expired"))
         target = "/staff/login?next=" + request.url.path + ("&expired=1" if expired else "")
+        if not _wants_html(request):
+            # A script keeps its unsent work and asks the person to sign in again in place.
+            return Response({"status": "signed_out", "login": target}, status_code=401)
         if request.headers.get("hx-request"):
             return Response(content="", status_code=401, headers={"HX-Redirect": target})
         return Redirect(path=target, status_code=303)
