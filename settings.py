@@ -46,6 +46,7 @@ class Settings:
     panel_code_tries: int
     secure_cookies: bool
     debug: bool
+    trusted_proxies: str
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,6 +99,9 @@ def load() -> Settings:
         # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).
         ratings_per_hour=_int("PINGYI_RATINGS_PER_HOUR", 20),
         panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 10),
+        # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
+        # is not listed, every citizen would share the proxy's address and its rate limit.
+        trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),
         secure_cookies=_flag("PINGYI_SECURE_COOKIES"),
         debug=_flag("PINGYI_DEBUG"),
     )
