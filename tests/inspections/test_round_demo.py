@@ -1,0 +1,69 @@
+"""`pingyi demo` loads round 2025-kh over the 11 旗县市区 with two teams and checklists in every
+state; a second run changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import cli
+from evaluation.tables import Account, AuditEntry
+from inspections.tables import Checklist, ChecklistAnswer, IndicatorSystem, InspectionRound, Team, TeamMember
+from tests.conftest import PASSWORD_HASH, run, text_of
+
+
+def counts() -> dict[str, int]:
+    return {table._meta.tablename: run(table.count()) for table in
+            (InspectionRound, Team, TeamMember, Checklist, ChecklistAnswer, AuditEntry)}
+
+
+def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_nothing(visitor, capsys):
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "inspector1" in out and "office" in out
+
+    saved = run(InspectionRound.select().where(InspectionRound.code == "2025-kh").first())
+    assert saved["status"] == "open" and saved["year"] == 2025 and saved["period"] is not None
+    system = run(IndicatorSystem.select().where(IndicatorSystem.id == saved["system"]).first())
+    assert (system["year"], system["code"]) == (2025, "2025") and system["frozen_at"] is not None
+    rows = run(Checklist.select(Checklist.id, Checklist.status, Checklist.team.name, Checklist.review_comment,
+                                Checklist.reviewed_by.username, Checklist.department.group))
+    assert len(rows) == 11 and {row["department.group"] for row in rows} == {"county"}
+    assert Counter(row["team.name"] for row in rows) == {"第一组": 6, "第二组": 5}
+    states = Counter(row["status"] for row in rows)
+    assert set(states) == {"not_started", "in_progress", "submitted", "returned", "approved"}
+    assert all(row["review_comment"] for row in rows if row["status"] == "returned")
+    assert all(row["reviewed_by.username"] == "office" for row in rows if row["status"] == "approved")
+
+    answers = run(ChecklistAnswer.select(ChecklistAnswer.checklist, ChecklistAnswer.value,
+                                         ChecklistAnswer.indicator.kind, ChecklistAnswer.note,
+                                         ChecklistAnswer.version))
+    assert len(answers) == 11 * 19
+    by_status = {row["id"]: row["status"] for row in rows}
+    for answer in answers:
+        status = by_status[answer["checklist"]]
+        if status in ("submitted", "returned", "approved"):
+            assert answer["value"] is not None and answer["version"] == 1
+        if status == "not_started":
+            assert answer["value"] is None
+        if answer["indicator.kind"] == "veto" and answer["value"] is not None:
+            assert answer["value"] == 0
+    half = [a for a in answers if by_status[a["checklist"]] == "in_progress"]
+    assert 0 < sum(a["value"] is not None for a in half) < len(half)
+    assert any(a["indicator.kind"] == "deduct" and a["value"] and a["note"] for a in answers)
+    assert run(AuditEntry.count().where(AuditEntry.action == "checklist.answer")) == sum(
+        a["value"] is not None for a in answers)
+
+    before = counts()
+    assert cli.main(["demo"]) == 0
+    assert "已存在" in capsys.readouterr().out
+    assert counts() == before
+
+    # Demo passwords are random: give the office account the tests' password to look.
+    run(Account.update({Account.password: PASSWORD_HASH}).where(Account.username == "office"))
+    visitor.sign_in("office")
+    listed = text_of(visitor.get("/staff/rounds").text)
+    assert "2025-kh 2025年度政务公开考核 2025 进行中" in listed
+    assert " ".join(str(states[s]) for s in ("not_started", "in_progress", "submitted", "returned",
+                                             "approved")) in listed
+    page = text_of(visitor.get("/staff/rounds/2025-kh").text)
+    assert "集宁区" in page and "已通过 19/19" in page and "未开始 0/19" in page
