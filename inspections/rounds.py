@@ -21,10 +21,10 @@ from evaluation.database import is_postgres, write_transaction
 from evaluation.departments import GROUP_LABELS
 from evaluation.i18n import N_, _
 from evaluation.tables import EvaluationPeriod
+from inspections.checklists import STATUS_LABELS
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
-    ChecklistStatus,
     Indicator,
     IndicatorSystem,
     InspectionRound,
@@ -36,13 +36,7 @@ ROUND_STATUS_LABELS = {
     RoundStatus.open.value: N_("进行中"),
     RoundStatus.closed.value: N_("已结束"),
 }
-CHECKLIST_STATUS_LABELS = {
-    ChecklistStatus.not_started.value: N_("未开始"),
-    ChecklistStatus.in_progress.value: N_("填写中"),
-    ChecklistStatus.submitted.value: N_("已提交"),
-    ChecklistStatus.returned.value: N_("已退回"),
-    ChecklistStatus.approved.value: N_("已通过"),
-}
+CHECKLIST_STATUS_LABELS = STATUS_LABELS
 BELOW_SAMPLE_LABELS = {"group_mean": N_("按同组平均指数计"), "own": N_("按本单位实际指数计")}
 DEFAULT_BANDS: list[tuple[str, Decimal]] = [
     ("优秀", Decimal("90")), ("良好", Decimal("80")), ("合格", Decimal("60")), ("不合格", Decimal("0")),
