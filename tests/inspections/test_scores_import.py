@@ -1,0 +1,265 @@
+"""Scores of teams that scored on paper, entered in bulk by the office (web upload) or from the
+command line: all values or none, every problem listed by row, each value written and audited as
+a save would be, notes left as they were."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+
+import cli
+from evaluation.tables import Account, AuditEntry
+from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound
+from tests.conftest import CSRF_FIELD, Visitor, run, text_of
+from tests.inspections.conftest import Inspection, sample_rows
+
+JINING = "150902"
+FENGZHEN = "150981"
+
+
+def paper_scores() -> dict[str, str]:
+    """集宁区's paper sheet: full marks on score and bonus items, 2 occurrences on C8, no veto."""
+    values = {}
+    for row in sample_rows():
+        if not row["parent_code"]:
+            continue
+        values[row["code"]] = {"deduct": "2", "veto": "0"}.get(row["kind"], row["max_points"])
+    return values
+
+
+def csv_of(lines: list[tuple[str, str, str]]) -> bytes:
+    return ("unit_code,indicator_code,value\n" + "".join(f"{u},{i},{v}\n" for u, i, v in lines)).encode()
+
+
+def upload(visitor: Visitor, content: bytes, filename: str = "纸质评分.csv", round_code: str = "2026-kh") -> Any:
+    return visitor.client.post(f"/staff/rounds/{round_code}/scores", data={CSRF_FIELD: visitor.csrf_token()},
+                               files={"file": (filename, content)})
+
+
+def answers(inspection: Inspection, department: str) -> dict[str, dict[str, Any]]:
+    rows = run(ChecklistAnswer.select(ChecklistAnswer.id, ChecklistAnswer.value, ChecklistAnswer.note,
+                                      ChecklistAnswer.version, ChecklistAnswer.answered_by)
+               .where(ChecklistAnswer.checklist == inspection.checklists[department]))
+    by_id = {row["id"]: row for row in rows}
+    return {code: by_id[inspection.answers[(department, code)]] for code in inspection.items}
+
+
+def status_of(inspection: Inspection, department: str) -> str:
+    return run(Checklist.select(Checklist.status).where(Checklist.id == inspection.checklists[department]).first())[
+        "status"]
+
+
+def set_status(inspection: Inspection, department: str, status: ChecklistStatus) -> None:
+    run(Checklist.update({Checklist.status: status.value}).where(Checklist.id == inspection.checklists[department]))
+
+
+def audit_of(action: str) -> list[dict[str, Any]]:
+    return run(AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.id))
+
+
+def test_a_clean_file_writes_every_value_as_a_save_would_and_answers_per_unit(office, inspection):
+    run(ChecklistAnswer.update({ChecklistAnswer.note: "原件存档于政务公开办"})
+        .where(ChecklistAnswer.id == inspection.answers[(JINING, "C1")]))
+    lines = [(JINING, code, value) for code, value in paper_scores().items()]
+    lines += [(FENGZHEN, "A1", "1.5"), (FENGZHEN, "C8", "0"), (FENGZHEN, "V1", "1")]
+    response = upload(office, csv_of(lines))
+    assert response.status_code == 200, text_of(response.text)
+    page = text_of(response.text)
+    assert "已导入 22 个分值。" in page
+    assert "集宁区 150902 19" in page and "丰镇市 150981 3" in page
+
+    wangmin = run(Account.select(Account.id).where(Account.username == "wangmin").first())["id"]
+    jining = answers(inspection, JINING)
+    assert {code: row["value"] for code, row in jining.items()} == {
+        code: Decimal(value) for code, value in paper_scores().items()}
+    assert all(row["version"] == 1 and row["answered_by"] == wangmin for row in jining.values())
+    assert jining["C1"]["note"] == "原件存档于政务公开办" and jining["A1"]["note"] == ""
+    fengzhen = answers(inspection, FENGZHEN)
+    assert (fengzhen["A1"]["value"], fengzhen["C8"]["value"], fengzhen["V1"]["value"]) == (
+        Decimal("1.5"), Decimal("0"), Decimal("1"))
+    assert fengzhen["A2"]["value"] is None and fengzhen["A2"]["version"] == 0
+    assert status_of(inspection, JINING) == status_of(inspection, FENGZHEN) == "in_progress"
+
+    answered = audit_of("checklist.answer")
+    assert len(answered) == 22 and {entry["actor"] for entry in answered} == {"wangmin"}
+    c1 = next(e for e in answered if e["target"] == f"checklist:{inspection.checklists[JINING]}:C1")
+    assert json.loads(c1["old_value"]) == {"value": None, "note": "原件存档于政务公开办"}
+    assert json.loads(c1["new_value"]) == {"value": "25", "note": "原件存档于政务公开办"}
+    [summary] = audit_of("scores.import")
+    assert summary["target"] == "round:2026-kh"
+    assert json.loads(summary["new_value"])["units"] == {JINING: 19, FENGZHEN: 3}
+
+    # The team's page shows the imported score.
+    office.get("/")  # nothing else needed: the office sees every checklist
+    checklist = text_of(office.get(f"/inspect/checklists/{inspection.checklists[JINING]}").text)
+    assert "19 / 19" in checklist
+
+
+def test_a_bad_file_is_refused_whole_with_every_problem_listed_by_row(office, inspection):
+    set_status(inspection, FENGZHEN, ChecklistStatus.submitted)
+    lines = [
+        (JINING, "A1", "2"),          # 2: fine
+        ("999999", "A2", "1"),        # 3: unknown unit
+        ("SZ03", "A2", "1"),          # 4: not covered by the round
+        (JINING, "Z9", "1"),          # 5: unknown indicator
+        (JINING, "A", "6"),           # 6: a category
+        (JINING, "A2", "1.3"),        # 7: not a step of 0.5
+        (JINING, "A3", "3"),          # 8: over the item's max
+        (JINING, "C8", "1.5"),        # 9: occurrences are whole
+        (JINING, "V1", "2"),          # 10: veto is 1 or 0
+        (JINING, "B1", ""),           # 11: no value
+        (JINING, "A1", "1"),          # 12: the same unit and item again
+        (FENGZHEN, "A1", "1"),        # 13: submitted
+        ("", "", "1"),                # 14: nothing to go on
+    ]
+    response = upload(office, csv_of(lines))
+    assert response.status_code == 422
+    page = text_of(response.text)
+    assert "文件有 12 处问题，未导入任何分值" in page
+    for expected in (
+        "第 3 行：单位代码“999999”不存在",
+        "第 4 行：乌兰察布市教育局（SZ03）不在本考核批次的范围内",
+        "第 5 行：指标代码“Z9”不在本批次的指标体系中",
+        "第 6 行：“A”是类目，不能直接打分，请填写其下的指标代码",
+        "第 7 行：A2 的 value“1.3”无效：得分须在 0 到 2 分之间，以 0.5 分为单位",
+        "第 8 行：A3 的 value“3”无效：得分须在 0 到 2 分之间",
+        "第 9 行：C8 的 value“1.5”无效：扣分次数须为 0 到 999 之间的整数",
+        "第 10 行：V1 的 value“2”无效：单项否决只能填 1（触发）或 0（未触发）",
+        "第 11 行：value 为空",
+        "第 12 行：与第 2 行重复（同一单位和指标）",
+        "第 13 行：丰镇市（150981）的考核清单已提交，不能导入",
+        "第 14 行：unit_code 为空；indicator_code 为空",
+    ):
+        assert expected in page, expected
+    assert "第 2 行" not in page.split("第 12 行")[0]
+    assert all(row["version"] == 0 for row in answers(inspection, JINING).values())
+    assert audit_of("checklist.answer") == [] and audit_of("scores.import") == []
+
+
+def test_an_approved_checklist_is_refused_and_a_returned_one_stays_returned(office, inspection):
+    set_status(inspection, JINING, ChecklistStatus.approved)
+    refused = upload(office, csv_of([(JINING, "A1", "2")]))
+    assert refused.status_code == 422
+    assert "第 2 行：集宁区（150902）的考核清单已审定，不能导入" in text_of(refused.text)
+    set_status(inspection, JINING, ChecklistStatus.returned)
+    assert upload(office, csv_of([(JINING, "A1", "2")])).status_code == 200
+    assert status_of(inspection, JINING) == "returned"  # still with the team, now with the value
+
+
+def test_the_command_line_takes_an_xlsx_and_the_round_by_id(inspection, tmp_path, capsys):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["unit_code", "indicator_code", "value"])
+    sheet.append([150902, "A1", 1.5])  # Excel stores codes and points as numbers
+    sheet.append([150902, "C8", 3])
+    sheet.append(["150981", "J1", "2.5"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = tmp_path / "纸质评分.xlsx"
+    path.write_bytes(buffer.getvalue())
+
+    assert cli.main(["scores", "import", str(inspection.round_id), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "150902 集宁区: 2" in out and "150981 丰镇市: 1" in out and "imported: 3 values, 2 units (2026-kh)" in out
+    jining = answers(inspection, JINING)
+    assert (jining["A1"]["value"], jining["C8"]["value"]) == (Decimal("1.5"), Decimal("3"))
+    assert jining["A1"]["answered_by"] is None
+    assert answers(inspection, FENGZHEN)["J1"]["value"] == Decimal("2.5")
+    assert {entry["actor"] for entry in audit_of("checklist.answer")} == {cli._actor()}
+    assert audit_of("scores.import")[0]["actor"] == cli._actor()
+
+
+def test_the_command_line_lists_every_problem_and_imports_nothing(inspection, tmp_path, capsys):
+    path = tmp_path / "scores.csv"
+    path.write_bytes(csv_of([(JINING, "A1", "9"), (JINING, "Q1", "1")]))
+    assert cli.main(["scores", "import", "2026-kh", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "第 2 行：A1 的 value“9”无效" in err and "第 3 行：指标代码“Q1”不在本批次的指标体系中" in err
+    assert "2 处问题，未导入任何分值" in err
+    assert cli.main(["scores", "import", "2099-kh", str(path)]) == 1
+    assert "找不到考核批次“2099-kh”" in capsys.readouterr().err
+    assert cli.main(["scores", "import", "2026-kh", str(tmp_path / "missing.csv")]) == 1
+    assert audit_of("checklist.answer") == []
+
+
+def test_a_round_that_is_not_open_takes_no_scores(office, inspection, tmp_path, capsys):
+    run(InspectionRound.update({InspectionRound.status: "closed"}).where(InspectionRound.id == inspection.round_id))
+    page = office.get("/staff/rounds/2026-kh/scores")
+    assert page.status_code == 200 and "只有进行中的考核批次可以导入分值。" in text_of(page.text)
+    refused = upload(office, csv_of([(JINING, "A1", "2")]))
+    assert refused.status_code == 422
+    assert "考核批次“2026-kh”已结束，只有进行中的批次可以导入分值。" in text_of(refused.text)
+    path = tmp_path / "scores.csv"
+    path.write_bytes(csv_of([(JINING, "A1", "2")]))
+    assert cli.main(["scores", "import", "2026-kh", str(path)]) == 1
+    assert "已结束" in capsys.readouterr().err
+    assert audit_of("checklist.answer") == []
+
+
+def test_files_that_are_not_score_tables_are_refused_in_one_message(office, inspection):
+    wrong = upload(office, b"unit_code,channel,level,count\n150902,public,satisfied,3\n")
+    assert wrong.status_code == 422
+    assert "第一行必须是列名 unit_code,indicator_code,value（缺少 indicator_code, value）" in text_of(wrong.text)
+    old_excel = upload(office, b"\xd0\xcf\x11\xe0" + b"\x00" * 100, filename="scores.xls")
+    assert old_excel.status_code == 422 and "不支持旧版 Excel" in text_of(old_excel.text)
+    empty = upload(office, b"unit_code,indicator_code,value\n")
+    assert empty.status_code == 422 and "文件中没有数据行" in text_of(empty.text)
+    no_file = office.client.post("/staff/rounds/2026-kh/scores", data={CSRF_FIELD: office.csrf_token()})
+    assert no_file.status_code == 422 and "请选择一个 CSV 或 xlsx 文件" in text_of(no_file.text)
+
+
+def test_the_upload_page_is_the_offices(new_visitor, inspection):
+    inspector = new_visitor()
+    inspector.sign_in("liqiang")
+    assert inspector.get("/staff/rounds/2026-kh/scores").status_code == 403
+    # Sent without a file: Litestar leaves the temporary file of an upload refused by a guard to the GC.
+    assert inspector.post("/staff/rounds/2026-kh/scores", {}).status_code == 403
+    office = new_visitor()
+    office.sign_in("wangmin")
+    assert office.get("/staff/rounds/2099-kh/scores").status_code == 404
+    form = office.get("/staff/rounds/2026-kh/scores")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    assert answers(inspection, JINING)["A1"]["version"] == 0
+
+
+def test_an_import_and_a_submission_at_the_same_time_never_both_change_a_submitted_checklist(new_visitor, inspection):
+    lines = [(JINING, code, value) for code, value in paper_scores().items()]
+    run(ChecklistAnswer.update({ChecklistAnswer.value: Decimal("0"), ChecklistAnswer.version: 1})
+        .where(ChecklistAnswer.checklist == inspection.checklists[JINING]))
+    set_status(inspection, JINING, ChecklistStatus.in_progress)
+    office, liqiang = new_visitor(), new_visitor()
+    office.sign_in("wangmin")
+    liqiang.sign_in("liqiang")
+    token = office.csrf_token(), liqiang.csrf_token()
+    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def importing() -> None:
+        barrier.wait()
+        results["import"] = office.client.post("/staff/rounds/2026-kh/scores", data={CSRF_FIELD: token[0]},
+                                               files={"file": ("纸质评分.csv", csv_of(lines))})
+
+    def submitting() -> None:
+        barrier.wait()
+        results["submit"] = liqiang.client.post(f"/inspect/checklists/{inspection.checklists[JINING]}/submit",
+                                                data={CSRF_FIELD: token[1]}, follow_redirects=False)
+
+    threads = [threading.Thread(target=importing), threading.Thread(target=submitting)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results["submit"].status_code == 303
+    assert status_of(inspection, JINING) == "submitted"
+    written = audit_of("checklist.answer")
+    submitted_at = audit_of("checklist.submit")[0]["id"]
+    if results["import"].status_code == 200:
+        assert len(written) == 19 and all(entry["id"] < submitted_at for entry in written)  # imported first
+    else:
+        assert results["import"].status_code == 422 and "已提交，不能导入" in text_of(results["import"].text)
+        assert written == []
