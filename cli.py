@@ -71,6 +71,8 @@ def migrate(_: argparse.Namespace) -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from settings import settings
+
     if _run(_pending_migrations):
         raise CommandError("数据库尚未迁移，请先运行 `pingyi migrate` (pending migrations)")
     os.environ["PINGYI_WORKERS"] = str(args.workers)
@@ -83,16 +85,23 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level="warning",
-        proxy_headers=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 
 def demo(_: argparse.Namespace) -> None:
     from evaluation import demo as demo_data
+    from inspections import demo as inspection_demo
 
     created = _run(demo_data.load)
-    if not created:
+    inspectors = _run(inspection_demo.load)
+    if not created and inspectors is None:
         print("演示数据已存在，未做改动 (demo data already loaded)")
+        return
+    created.update(inspectors or {})
+    if not created:
+        print("演示数据已载入 (demo data loaded)")
         return
     print("演示数据已载入。以下账户的密码只显示这一次 (demo accounts; passwords are shown once):")
     for username, password in created.items():
@@ -207,9 +216,113 @@ def period_show(args: argparse.Namespace) -> None:
 
 # --- indicators commands (inspections) ---
 
+
+def indicators_import(args: argparse.Namespace) -> None:
+    from inspections import indicator_files, indicators
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    try:
+        result = _run(lambda: indicator_files.import_system(_actor(), args.year, args.code, args.name, path.name,
+                                                            path.read_bytes(), replace=args.replace))
+    except indicators.IndicatorError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    if result.errors:
+        for message in result.errors:
+            print(message, file=sys.stderr)
+        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    done = "已替换 replaced" if result.replaced else "已导入 imported"
+    print(f"{done}: {result.year}/{result.code} {result.name} (id {result.system_id}), "
+          f"{result.categories} 类目 categories, {result.items} 指标项 items")
+
+
+def indicators_export(args: argparse.Namespace) -> None:
+    from inspections import indicator_files, indicators
+
+    target = args.file
+    if target != "-" and not target.lower().endswith((".csv", ".xlsx")):
+        raise CommandError(f"文件名须以 .csv 或 .xlsx 结尾 (file must end in .csv or .xlsx): {target}")
+    if target != "-" and not Path(target).parent.exists():
+        raise CommandError(f"找不到目录 no such directory: {Path(target).parent}")
+    system = _run(lambda: indicators.find_system(args.year, args.code))
+    if system is None:
+        code = args.code or indicators.default_code(args.year)
+        raise CommandError(f"找不到 {args.year} 年度代码为 {code} 的指标体系 (no such indicator system)")
+    if target == "-":
+        sys.stdout.write(indicator_files.csv_bytes(system).decode("utf-8"))
+        return
+    content = (indicator_files.xlsx_bytes(system) if target.lower().endswith(".xlsx")
+               else indicator_files.csv_bytes(system))
+    Path(target).write_bytes(content)
+    print(f"已导出 exported: {system.year}/{system.code} {system.name}, {len(system.rows())} rows → {target}")
+
+
 # --- round commands (inspections) ---
 
+def _settings_text(path_text: str | None) -> str | None:
+    if not path_text:
+        return None
+    path = Path(path_text)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"设置文件须为 UTF-8 编码 not UTF-8: {path}") from error
+
+
+def _codes(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def round_create(args: argparse.Namespace) -> None:
+    from inspections import rounds
+
+    settings_text = _settings_text(args.settings)
+    try:
+        found = _run(lambda: rounds.create_from_cli(
+            _actor(), args.code, args.name, args.year, args.deadline, system_code=args.system, period=args.period,
+            groups=_codes(args.groups), department_codes=_codes(args.departments), settings_text=settings_text))
+    except rounds.RoundError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    print(f"已创建考核批次 created: {found.code} (id {found.id}) {found.name}")
+
+
+def round_show(args: argparse.Namespace) -> None:
+    from inspections import rounds
+
+    found = _run(lambda: rounds.find(args.round))
+    if found is None:
+        raise CommandError(f"找不到考核批次 no such round: {args.round}")
+    # Every line is TOML, so the output can be saved as next year's --settings file.
+    print(f"# {found.code} (id {found.id}) {found.name}")
+    print(f"# {found.year} · {found.system_name} ({found.system_code}) · deadline {found.deadline.isoformat()} · "
+          f"{rounds.ROUND_STATUS_LABELS[found.status]} {found.status}"
+          + (f" · period {found.period_code}" if found.period_code else ""))
+    print(rounds.settings_toml(found))
+
 # --- scores commands (inspections) ---
+
+
+def scores_import(args: argparse.Namespace) -> None:
+    from inspections import score_imports
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    try:
+        result = _run(lambda: score_imports.import_for_command_line(_actor(), args.round, path.name,
+                                                                    path.read_bytes()))
+    except score_imports.ScoresImportError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    if result.errors:
+        for message in result.errors:
+            print(message, file=sys.stderr)
+        raise CommandError(f"{len(result.errors)} 处问题，未导入任何分值 (nothing imported)")
+    for unit in result.units:
+        print(f"  {unit.code} {unit.name}: {unit.values}")
+    print(f"已导入 imported: {result.values} values, {len(result.units)} units ({result.round_code})")
 
 
 def audit_verify(_: argparse.Namespace) -> None:
@@ -308,10 +421,53 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=ratings_import)
 
     # --- indicators parser ---
+    indicator_commands = commands.add_parser("indicators", help="indicator systems (考核指标体系)").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = indicator_commands.add_parser(
+        "import", help="import an indicator system from CSV or xlsx "
+        "(year,code,parent_code,title,max_points,kind,scoring_rule,per_occurrence)")
+    p.add_argument("file")
+    p.add_argument("--year", type=int, required=True, help="every row's year must be this")
+    p.add_argument("--code", help="the system's code (default: the year)")
+    p.add_argument("--name", help="the system's name (default: <year>年度考核指标体系)")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the indicators of an existing system that no round has opened with")
+    p.set_defaults(handler=indicators_import)
+    p = indicator_commands.add_parser("export", help="export an indicator system in the import layout")
+    p.add_argument("file", help="FILE.csv, FILE.xlsx, or - for CSV on standard output")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--code", help="the system's code (default: the year)")
+    p.set_defaults(handler=indicators_export)
 
     # --- round parser ---
+    round_ = commands.add_parser("round", help="inspection rounds (考核批次)").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = round_.add_parser("create", help="create a draft inspection round and its coverage")
+    p.add_argument("code", metavar="CODE", help="short unique code, e.g. 2025-kh")
+    p.add_argument("--name", required=True)
+    p.add_argument("--year", required=True)
+    p.add_argument("--deadline", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--system", metavar="SYSTEM_CODE", help="indicator system code of that year (default: the year)")
+    p.add_argument("--period", help="evaluation period code or numeric id")
+    p.add_argument("--groups", metavar="county,municipal", help="cover every active department of these groups")
+    p.add_argument("--departments", metavar="CODE,CODE", help="cover these departments")
+    p.add_argument("--settings", metavar="FILE.toml", help="public_weight, convert_score, below_sample, bonus_cap, "
+                   "grade_bands, excellent_quota")
+    p.set_defaults(handler=round_create)
+    p = round_.add_parser("show", help="show a round and its settings")
+    p.add_argument("round", help="code or numeric id")
+    p.set_defaults(handler=round_show)
 
     # --- scores parser ---
+    scores = commands.add_parser("scores", help="inspection scores").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    p = scores.add_parser("import", help="enter paper scores from CSV or xlsx (unit_code,indicator_code,value)")
+    p.add_argument("round", help="round code or numeric id")
+    p.add_argument("file")
+    p.set_defaults(handler=scores_import)
 
     audit = commands.add_parser("audit", help="audit trail").add_subparsers(
         dest="action", required=True, parser_class=_Parser

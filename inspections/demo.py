@@ -127,10 +127,11 @@ async def _fill(rng: random.Random, checklist_id: int, inspector: accounts.Signe
             await checklists.record_answer(item["id"], value, note, inspector.username, inspector.id)
 
 
-async def load() -> dict[str, str]:
-    """Returns the passwords of the inspector accounts it created (none when they existed)."""
+async def load() -> dict[str, str] | None:
+    """Returns the passwords of the inspector accounts it created (none when they existed),
+    or None when the demo round was already there and nothing was done."""
     if await InspectionRound.exists().where(InspectionRound.code == ROUND_CODE):
-        return {}
+        return None
     created = await _inspectors()
     office = await _account("office")
     system_id = await _system_id()
