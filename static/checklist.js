@@ -277,6 +277,22 @@
     var vetoCell = document.getElementById("bar-veto");
     vetoCell.textContent = veto ? text("veto-yes") : text("veto-none");
     vetoCell.classList.toggle("veto-on", veto);
+    refreshSubmit(allSaved);
+  }
+
+  // The submit form is rendered with the count left at page load; once every item is answered
+  // and saved, it may be used without reloading the page.
+  function refreshSubmit(allSaved) {
+    var form = document.querySelector("form[data-review-submit]");
+    if (!form) return;
+    var complete = allSaved &&
+      document.getElementById("bar-answered").textContent === document.getElementById("bar-total").textContent;
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = !complete;
+    var left = form.querySelector(".submit-left");
+    if (left) left.hidden = complete;
+    var hint = document.getElementById("submit-hint");
+    if (hint && hint.getAttribute("data-unanswered") !== "0") hint.hidden = complete;
   }
 
   function unansweredCards() {

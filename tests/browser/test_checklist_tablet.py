@@ -129,6 +129,8 @@ def test_inspector_fills_the_whole_checklist_through_a_network_cut_and_an_offlin
     expect(sync).to_have_text("14 项待同步")
     expect(page.locator("#bar-answered")).to_have_text("19")
     expect(page.get_by_role("link", name="下一个未答项")).to_be_hidden()
+    submit = page.get_by_role("button", name="提交审核")
+    expect(submit).to_be_disabled()  # answered on the page, not yet on the server
 
     # The network returns: everything queued goes out by itself.
     page.context.set_offline(False)
@@ -146,6 +148,11 @@ def test_inspector_fills_the_whole_checklist_through_a_network_cut_and_an_offlin
         ("B3", "公开栏.png", "image/png")
     ]
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('pingyi:checklist:'))") == []
+
+    # Everything is on the server: the checklist can be submitted without reloading the page.
+    expect(submit).to_be_enabled()
+    submit.click()
+    expect(page.locator("#checklist-status")).to_have_text("已提交")
 
 
 def small_targets(page: Page) -> list[str]:
