@@ -114,7 +114,7 @@ def test_an_incomplete_checklist_is_refused_with_the_unanswered_items_named(new_
     liqiang = signed_in_as(new_visitor, "liqiang")
     page = liqiang.get(checklist_url(inspection))
     assert "还有 2 项未填写，全部填写后才能提交审核。" in text_of(page.text)
-    assert "提交审核（还有 2 项未填写）" in text_of(page.text)
+    assert "提交审核 （还有 2 项未填写）" in text_of(page.text)
     assert 'aria-describedby="submit-hint" disabled' in page.text
 
     response = post(liqiang, f"{checklist_url(inspection)}/submit")
