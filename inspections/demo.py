@@ -1,9 +1,9 @@
-"""``pingyi demo``, inspection side: the sample indicator system for 2025, round 2025-kh over the
+"""``pingyi demo``, inspection side: the sample indicator system for 2026, round 2026-kh over the
 旗县市区 with two teams, and checklists in every state (not started, half done, submitted,
 returned, approved), so a newcomer sees the whole review cycle at once.
 
 Runs after the evaluation demo (its departments, office account and inspectors) and is
-idempotent: nothing happens when round 2025-kh exists. Everything goes through the services,
+idempotent: nothing happens when round 2026-kh exists. Everything goes through the services,
 so the audit trail reads as if the people had done it.
 """
 
@@ -26,8 +26,8 @@ from inspections.rounds import RoundForm
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, Indicator, InspectionRound
 
 ACTOR = "demo"
-YEAR = 2025
-ROUND_CODE = "2025-kh"
+YEAR = 2026
+ROUND_CODE = "2026-kh"
 SAMPLE_SYSTEM = Path(__file__).resolve().parent / "data" / "indicators-sample.csv"
 # The evaluation demo makes these inspectors; they are made here only when missing.
 TEAMS = {

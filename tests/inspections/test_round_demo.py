@@ -1,4 +1,4 @@
-"""`pingyi demo` loads round 2025-kh over the 11 旗县市区 with two teams and checklists in every
+"""`pingyi demo` loads round 2026-kh over the 11 旗县市区 with two teams and checklists in every
 state; a second run changes nothing."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
     out = capsys.readouterr().out
     assert "inspector1" in out and "office" in out
 
-    saved = run(InspectionRound.select().where(InspectionRound.code == "2025-kh").first())
-    assert saved["status"] == "open" and saved["year"] == 2025 and saved["period"] is not None
+    saved = run(InspectionRound.select().where(InspectionRound.code == "2026-kh").first())
+    assert saved["status"] == "open" and saved["year"] == 2026 and saved["period"] is not None
     system = run(IndicatorSystem.select().where(IndicatorSystem.id == saved["system"]).first())
-    assert (system["year"], system["code"]) == (2025, "2025") and system["frozen_at"] is not None
+    assert (system["year"], system["code"]) == (2026, "2026") and system["frozen_at"] is not None
     rows = run(Checklist.select(Checklist.id, Checklist.status, Checklist.team.name, Checklist.review_comment,
                                 Checklist.reviewed_by.username, Checklist.department.group))
     assert len(rows) == 11 and {row["department.group"] for row in rows} == {"county"}
@@ -62,8 +62,8 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
     run(Account.update({Account.password: PASSWORD_HASH}).where(Account.username == "office"))
     visitor.sign_in("office")
     listed = text_of(visitor.get("/staff/rounds").text)
-    assert "2025-kh 2025年度政务公开考核 2025 进行中" in listed
+    assert "2026-kh 2026年度政务公开考核 2026 进行中" in listed
     assert " ".join(str(states[s]) for s in ("not_started", "in_progress", "submitted", "returned",
                                              "approved")) in listed
-    page = text_of(visitor.get("/staff/rounds/2025-kh").text)
+    page = text_of(visitor.get("/staff/rounds/2026-kh").text)
     assert "集宁区" in page and "已通过 19/19" in page and "未开始 0/19" in page
