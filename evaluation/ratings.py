@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
-from evaluation import clock, working_days
-from evaluation.database import is_unique_violation
+from piccolo.utils.encoding import dump_json
+
+from evaluation import cache, clock, working_days
+from evaluation.database import group_commit, is_unique_violation
 from evaluation.i18n import _
 from evaluation.periods import CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS, Period
 from evaluation.satisfaction import DepartmentIndex, compute
@@ -80,46 +83,59 @@ class RatingForm:
 async def _answer_due(period: Period, level: str) -> Any:
     if level not in NEGATIVE_LEVELS:
         return None
-    return await working_days.deadline_after(clock.now(), period.answer_working_days)
+    now = clock.now()
+    return await _deadline_from(clock.local(now).date(), period.answer_working_days)
 
 
-def _row(period: Period, department_id: int, channel: Channel, form: RatingForm, due: Any, **extra: Any) -> Rating:
-    return Rating(
-        period=period.id,
-        department=department_id,
-        channel=channel.value,
-        source=extra.pop("source", RatingSource.web.value),
-        level=form.level,
-        criteria={key: value for key, value in form.criteria.items() if value},
-        reason=int(form.reason) if form.is_negative and form.reason else None,
-        reason_text=form.reason_text if form.is_negative else "",
-        comment=form.comment,
-        comment_status=CommentStatus.pending.value if form.comment else CommentStatus.none.value,
-        answer_due=due,
-        created_at=clock.now(),
-        **extra,
+@cache.cached
+async def _deadline_from(local_day: date, working_days_later: int) -> Any:
+    """A negative rating's answer deadline depends only on its local day: computed once per day
+    and worker (the calendar's changes go through ``write_transaction``, which clears it)."""
+    return (await working_days.deadline(datetime.combine(local_day, time(12), tzinfo=clock.SHANGHAI),
+                                         working_days_later)).due
+
+
+# One statement per submission, its SQL written once (a ``Rating`` instance and its query would be
+# built again for every rating). Every column is named, as the ORM's insert does.
+_INSERT_RATING = (
+    "INSERT INTO rating (period, department, channel, source, voter_id, panel_code, level, criteria, reason,"
+    " reason_text, comment, comment_status, moderated_by, moderated_at, answer_due, import_batch, created_at)"
+    " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, NULL, {}, NULL, {})"
+)
+
+
+async def _insert(period: Period, department_id: int, channel: Channel, form: RatingForm, *,
+                  voter_id: str | None = None, panel_code: int | None = None) -> None:
+    """Stores one online rating, durably before it returns (grouped with concurrent ones on
+    SQLite: ``database.group_commit``); a second one of the same voter or code raises AlreadyRated."""
+    due = await _answer_due(period, form.level)
+    negative = form.is_negative
+    values = (
+        period.id, department_id, channel.value, RatingSource.web.value, voter_id, panel_code, form.level,
+        dump_json({key: value for key, value in form.criteria.items() if value}),
+        int(form.reason) if negative and form.reason else None,
+        form.reason_text if negative else "",
+        form.comment,
+        CommentStatus.pending.value if form.comment else CommentStatus.none.value,
+        due,
+        clock.now(),
     )
+    try:
+        await group_commit(lambda: Rating.raw(_INSERT_RATING, *values).run(), one_statement=True,
+                           engine=Rating._meta.db)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise AlreadyRated from error
+        raise
 
 
 async def submit_public(period: Period, department_id: int, voter_id: str, form: RatingForm) -> None:
     """One rating per browser: the unique index refuses a second, however concurrent."""
-    due = await _answer_due(period, form.level)
-    try:
-        await Rating.insert(_row(period, department_id, Channel.public, form, due, voter_id=voter_id))
-    except Exception as error:
-        if is_unique_violation(error):
-            raise AlreadyRated from error
-        raise
+    await _insert(period, department_id, Channel.public, form, voter_id=voter_id)
 
 
 async def submit_panel(period: Period, department_id: int, code_id: int, form: RatingForm) -> None:
-    due = await _answer_due(period, form.level)
-    try:
-        await Rating.insert(_row(period, department_id, Channel.panel, form, due, panel_code=code_id))
-    except Exception as error:
-        if is_unique_violation(error):
-            raise AlreadyRated from error
-        raise
+    await _insert(period, department_id, Channel.panel, form, panel_code=code_id)
 
 
 async def has_rated(period: Period, department_id: int, voter_id: str | None, code_id: int | None) -> bool:
@@ -196,7 +212,10 @@ async def criteria_distribution(period_id: int, department_id: int) -> dict[str,
     return result
 
 
+@cache.cached
 async def active_department(code: str) -> dict[str, Any] | None:
+    """Cached like the department pages: only the office changes departments, through
+    ``write_transaction``, which clears the cache (an unknown code is not kept)."""
     return (
         await Department.select(Department.id, Department.code, Department.name, Department.group)
         .where((Department.code == code) & Department.active.eq(True))

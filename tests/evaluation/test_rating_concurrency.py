@@ -177,3 +177,33 @@ def test_fifty_browsers_submitting_at_once_store_fifty_ratings(start_server) -> 
     assert len(stored) == SUBMISSIONS
     assert {row["voter_id"] for row in stored} == voters
     assert not _server_errors(log_path), "\n".join(_server_errors(log_path))
+
+
+def test_browsers_at_once_with_one_sending_three_times_store_one_rating_each(start_server) -> None:
+    """Concurrent ratings share commits on SQLite (database.group_commit): a duplicate among them
+    is refused alone, kindly, and every other browser is thanked and stored."""
+    base_url, log_path = start_server()
+    browsers_count, repeats = 30, 3
+
+    async def submit_all() -> tuple[set[str], list[httpx.Response]]:
+        browsers = [_client(base_url) for _ in range(browsers_count)]
+        try:
+            tokens = await asyncio.gather(*(_load_the_page(browser) for browser in browsers))
+            voters = {browser.cookies[VOTER_COOKIE] for browser in browsers}
+            sends = [_rate(b, t) for b, t in zip(browsers, tokens, strict=True)]
+            sends[10:10] = [_rate(browsers[0], tokens[0], "basic") for _ in range(repeats - 1)]
+            return voters, list(await asyncio.gather(*sends))
+        finally:
+            await asyncio.gather(*(browser.aclose() for browser in browsers))
+
+    voters, responses = asyncio.run(submit_all())
+
+    not_ok = [r for r in responses if r.status_code != 200]
+    assert not not_ok, f"{len(not_ok)} were not answered 200 ({ENGINE_NAME}): {_describe(not_ok)}"
+    texts = [text_of(r.text) for r in responses]
+    assert sum(THANKS in text for text in texts) == browsers_count
+    assert sum(ALREADY_RATED in text for text in texts) == repeats - 1
+    stored = run(_stored())
+    assert len(stored) == browsers_count
+    assert {row["voter_id"] for row in stored} == voters
+    assert not _server_errors(log_path), "\n".join(_server_errors(log_path))
