@@ -12,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
+from piccolo.engine.finder import engine_finder
 
 from evaluation import audit, clock
-from evaluation.database import write_transaction
+from evaluation.database import is_postgres, write_transaction
 from evaluation.i18n import N_, _
 from evaluation.tables import Account, Department, Role, SignInFailure
 from settings import settings
@@ -108,20 +109,25 @@ def _signed_in(row: dict[str, Any]) -> SignedIn:
     )
 
 
+_SIGNED_IN = "SELECT id, username, display_name, role, department, active FROM account WHERE id = {}"
+_SIGNED_IN_POSTGRES = _SIGNED_IN.replace("{}", "$1")
+
+
 async def signed_in(account_id: int) -> SignedIn | None:
-    """The account behind a session, or None once it was deactivated."""
-    row = (
-        await Account.select(
-            Account.id,
-            Account.username,
-            Account.display_name,
-            Account.role,
-            Account.department,
-            Account.active,
-        )
-        .where(Account.id == account_id)
-        .first()
-    )
+    """The account behind a session, or None once it was deactivated.
+
+    Read on every signed-in request, so it is one lean query: straight on the pool with
+    PostgreSQL (a prepared statement, no Piccolo query building). It is deliberately not cached:
+    a deactivation or role change made anywhere (another worker, the command line, the database
+    itself) must take effect on the very next request, and a per-worker cache would let other
+    workers serve the old account for its lifetime."""
+    engine = engine_finder()
+    pool = engine.pool if is_postgres(engine) and engine.current_transaction.get() is None else None
+    if pool is not None:
+        row = await pool.fetchrow(_SIGNED_IN_POSTGRES, account_id)
+    else:
+        rows = await Account.raw(_SIGNED_IN, account_id).run()
+        row = rows[0] if rows else None
     if not row or not row["active"]:
         return None
     return _signed_in(row)

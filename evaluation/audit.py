@@ -15,34 +15,41 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
 from evaluation import clock
-from evaluation.database import is_postgres, write_transaction
+from evaluation.database import is_postgres
 from evaluation.tables import AuditEntry
 
 SEAL_BATCH = 500
 SEAL_INTERVAL_SECONDS = 0.5
+# With nothing to seal the sealer looks less often; a row recorded meanwhile waits at most this
+# long (verify() seals first, so a check never misses one).
+SEAL_IDLE_INTERVAL_SECONDS = 2.0
+# What a writer gives for one entry (entry_values), for writers that insert it in their own SQL.
+ENTRY_COLUMNS = ("at", "actor", "action", "target", "old_value", "new_value")
 GENESIS_HASH = "0" * 64
 _SEAL_LOCK_KEY = 4_735_011  # PostgreSQL advisory lock: one sealer at a time across workers
 
 
-def _encode(value: Any) -> str:
+def encode(value: Any) -> str:
+    """An old or new value as the trail stores it: sorted-key JSON, non-ASCII kept, "" for none."""
     if value is None or value == "":
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def entry_values(actor: str, action: str, target: str, old: Any = None, new: Any = None) -> tuple[Any, ...]:
+    """One entry's values in the order of ``ENTRY_COLUMNS``, for a writer inserting the row in a
+    statement of its own (the checklist save). Insert it in the transaction of the change."""
+    return (clock.now(), actor, action, target, encode(old), encode(new))
+
+
 async def record(actor: str, action: str, target: str, old: Any = None, new: Any = None) -> None:
     """Call inside the transaction that makes the change, so both land or neither does."""
-    await AuditEntry.insert(
-        AuditEntry(
-            at=clock.now(),
-            actor=actor,
-            action=action,
-            target=target,
-            old_value=_encode(old),
-            new_value=_encode(new),
-        )
-    ).run()
+    values = dict(zip(ENTRY_COLUMNS, entry_values(actor, action, target, old, new), strict=True))
+    await AuditEntry.insert(AuditEntry(**values)).run()
 
 
 def _utc_text(moment: datetime) -> str:
@@ -67,12 +74,50 @@ def entry_hash(row: dict[str, Any], seq: int, prev_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _sealing_transaction() -> Any:
+    """A transaction holding the write lock from the start on SQLite (like write_transaction),
+    but without clearing evaluation/cache.py: sealing changes nothing kept there, and it runs
+    every tick while changes arrive."""
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+# One statement seals a whole batch: the new seq, prev_hash and hash of every row at once.
+_SEAL_POSTGRES = """
+    UPDATE audit_entry AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+    FROM (SELECT unnest({}::int[]) AS id, unnest({}::int[]) AS seq, unnest({}::text[]) AS prev_hash,
+                 unnest({}::text[]) AS hash) AS v
+    WHERE e.id = v.id
+"""
+
+
+def _seal_sqlite(rows: int) -> str:
+    values = ", ".join(["({}, {}, {}, {})"] * rows)
+    return (
+        "UPDATE audit_entry SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash"
+        " FROM (SELECT column1 AS id, column2 AS seq, column3 AS prev_hash, column4 AS hash"
+        f" FROM (VALUES {values})) AS v"
+        " WHERE audit_entry.id = v.id"
+    )
+
+
+async def _write_seals(seals: list[tuple[int, int, str, str]]) -> None:
+    """``seals``: (id, seq, prev_hash, hash) of each row of a batch."""
+    if is_postgres():
+        ids, seqs, prevs, hashes = (list(column) for column in zip(*seals, strict=True))
+        await AuditEntry.raw(_SEAL_POSTGRES, ids, seqs, prevs, hashes).run()
+    else:
+        await AuditEntry.raw(_seal_sqlite(len(seals)), *(value for seal in seals for value in seal)).run()
+
+
 async def seal() -> int:
     """Chain every unsealed row, in id order. Returns how many were sealed."""
     if not await AuditEntry.exists().where(AuditEntry.seq.is_null()).run():
         return 0
     sealed = 0
-    async with write_transaction():
+    async with _sealing_transaction():
         if is_postgres():
             await AuditEntry.raw("SELECT pg_advisory_xact_lock({})", _SEAL_LOCK_KEY).run()
         last = (
@@ -93,14 +138,14 @@ async def seal() -> int:
             )
             if not pending:
                 break
+            seals: list[tuple[int, int, str, str]] = []
             for row in pending:
                 seq += 1
                 digest = entry_hash(row, seq, prev_hash)
-                await AuditEntry.update(
-                    {AuditEntry.seq: seq, AuditEntry.prev_hash: prev_hash, AuditEntry.hash: digest}
-                ).where(AuditEntry.id == row["id"]).run()
+                seals.append((row["id"], seq, prev_hash, digest))
                 prev_hash = digest
-                sealed += 1
+            await _write_seals(seals)
+            sealed += len(seals)
     return sealed
 
 
@@ -108,12 +153,14 @@ async def seal_until(stop: asyncio.Event) -> None:
     """The background sealer of a worker. It is stopped by the event, never cancelled
     mid-transaction, so a shutdown leaves no connection or transaction half-open."""
     while not stop.is_set():
+        sealed = 0
         with contextlib.suppress(Exception):
             # A failed seal (database busy, restarting) is retried on the next tick;
             # nothing is lost because unsealed rows stay unsealed until then.
-            await seal()
+            sealed = await seal()
+        interval = SEAL_INTERVAL_SECONDS if sealed else SEAL_IDLE_INTERVAL_SECONDS
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=SEAL_INTERVAL_SECONDS)
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,11 @@ from settings import settings
 ACCOUNT_KEY = "account"
 SESSION_ACCOUNT_ID = "account_id"
 SESSION_LAST_SEEN = "last_seen"
+# "Last seen" is written back at most this often, so a session is not rewritten in the store on
+# every request; the idle timeout (minutes) is then measured to within this much.
+LAST_SEEN_REFRESH_SECONDS = 60
 _RENEWED_SESSION_ID = "pingyi.session_id"
+_LOADED_SESSION = "pingyi.session_loaded"
 
 SECURITY_HEADERS = [
     (
@@ -67,7 +71,8 @@ class LanguageMiddleware(ASGIMiddleware):
 class AccountMiddleware(ASGIMiddleware):
     """Puts the signed-in account (or None) in the request state, on every route.
 
-    Runs after the session middleware. A session idle longer than the timeout is emptied.
+    Runs after the session middleware. A session idle longer than the timeout is emptied. The
+    idle clock is moved on only when it is a minute old: an unchanged session is not stored again.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -75,27 +80,36 @@ class AccountMiddleware(ASGIMiddleware):
         session = scope.get("session")
         if isinstance(session, dict) and SESSION_ACCOUNT_ID in session:
             now = time.time()
-            idle = now - float(session.get(SESSION_LAST_SEEN, 0))
-            if idle > settings.session_idle_minutes * 60:
+            last_seen = float(session.get(SESSION_LAST_SEEN, 0))
+            if now - last_seen > settings.session_idle_minutes * 60:
                 session.clear()
                 scope["state"]["session_expired"] = True
             else:
                 account = await accounts.signed_in(int(session[SESSION_ACCOUNT_ID]))
                 if account is None:
                     session.clear()
-                else:
+                elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
                     session[SESSION_LAST_SEEN] = now
         scope["state"][ACCOUNT_KEY] = account
         await next_app(scope, receive, send)
 
 
 class PingyiSessionBackend(ServerSideSessionBackend):
-    """Litestar's server-side sessions with two changes:
+    """Litestar's server-side sessions with three changes:
 
     - a fresh session id can be issued at sign-in (Litestar otherwise keeps the id the
       browser sent, which allows session fixation);
-    - an anonymous request that sent no session cookie gets no store write and no cookie.
+    - an anonymous request that sent no session cookie gets no store write and no cookie;
+    - a session the request left as it was loaded is not written again (Litestar rewrites it,
+      a file in the store, on every request) and its cookie is not sent again. The store entry
+      and the cookie both expire ``max_age`` after the last write, which happens at least
+      whenever "last seen" moves on, so they still outlive the idle timeout together.
     """
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope["state"][_LOADED_SESSION] = self.serialize_data(data) if data else None
+        return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         renewed = connection.scope["state"].get(_RENEWED_SESSION_ID)
@@ -103,6 +117,14 @@ class PingyiSessionBackend(ServerSideSessionBackend):
 
     async def store_in_message(self, scope_session: Any, message: Message, connection: ASGIConnection) -> None:
         if not scope_session and self.config.key not in connection.cookies:
+            return
+        state = connection.scope["state"]
+        if (
+            isinstance(scope_session, dict)
+            and scope_session
+            and not state.get(_RENEWED_SESSION_ID)
+            and state.get(_LOADED_SESSION) == self.serialize_data(scope_session)
+        ):
             return
         await super().store_in_message(scope_session, message, connection)
 
