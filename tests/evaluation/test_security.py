@@ -21,11 +21,18 @@ def test_every_route_is_guarded_or_explicitly_public(app):
 
 
 def test_staff_pages_send_anonymous_visitors_to_sign_in(visitor, app):
-    staff_paths = {route.path for route in app.routes if route.path.startswith("/staff") and "{" not in route.path}
-    staff_paths -= {"/staff/login", "/staff/logout"}
-    assert staff_paths
-    for path in staff_paths:
-        response = visitor.get(path, follow_redirects=False)
+    staff_routes = {
+        route.path: route.methods for route in app.routes
+        if route.path.startswith(("/staff", "/inspect")) and "{" not in route.path
+    }
+    for path in ("/staff/login", "/staff/logout"):
+        staff_routes.pop(path)
+    assert staff_routes
+    for path, methods in staff_routes.items():
+        if "GET" in methods:
+            response = visitor.get(path, follow_redirects=False)
+        else:
+            response = visitor.post(path, {}, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/staff/login?next="), path
 
