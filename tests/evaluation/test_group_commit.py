@@ -59,7 +59,9 @@ def test_concurrent_writers_are_all_stored_and_a_duplicate_only_is_refused(perio
 
     failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert len(failed) == 2 and all(database.is_unique_violation(error) for error in failed), failed
-    assert isinstance(outcomes[5], BaseException) and isinstance(outcomes[12], BaseException)
+    assert isinstance(outcomes[5], BaseException)
+    # Of the two v03 writes one is refused: on PostgreSQL either may reach the index first.
+    assert isinstance(outcomes[3], BaseException) != isinstance(outcomes[12], BaseException)
     assert run(_voters()) == sorted(["early", *(f"v{i:02}" for i in range(20))])
     if ENGINE_NAME == "sqlite":
         assert max(grouped_sizes) > 1, f"the writers were not grouped: {grouped_sizes}"
