@@ -335,6 +335,8 @@ def prepare(engine: str, scratch: Path, postgres: PostgresServer, args: argparse
             with_reference: bool) -> Prepared:
     env = prepare_pingyi(engine, scratch, postgres, args.pg_database)
     env = {**env, "PINGYI_RATINGS_PER_HOUR": RATINGS_PER_HOUR}
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url  # sessions and rate limits shared through Redis
     pingyi_rows = row_counter(engine, env, Path(env["PINGYI_VAR_DIR"]) / "pingyi.sqlite")
     if not with_reference:
         return Prepared(env, pingyi_rows, None, None)
@@ -463,6 +465,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PostgreSQL server (on this machine) to create the bench databases on")
     parser.add_argument("--pg-database", default="pingyi_bench_ratings",
                         help="database for Pingyi, dropped and recreated; the reference gets <name>_reference")
+    parser.add_argument("--redis-url", default="",
+                        help="serve Pingyi with this REDIS_URL (the shared store recommended for several workers)")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results",
                         help="where every run is written as one JSON line")
     args = parser.parse_args(argv)
