@@ -7,11 +7,12 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from evaluation import audit, cache, clock
 from evaluation.database import write_transaction
+from evaluation.form_values import parse_date, parse_decimal, parse_int
 from evaluation.i18n import N_, _
 from evaluation.satisfaction import IndexSettings
 from evaluation.tables import Channel, Criterion, EvaluationPeriod, Level, ReasonChoice
@@ -148,7 +149,7 @@ class PeriodForm:
             self.errors["code"] = _("代码只能包含字母、数字、下划线和连字符，1 到 32 个字符，例如 2025-pj。")
         if not self.name or len(self.name) > 100:
             self.errors["name"] = _("请填写名称（不超过 100 个字符）。")
-        opens, closes = _date(self.opens_on), _date(self.closes_on)
+        opens, closes = parse_date(self.opens_on), parse_date(self.closes_on)
         if opens is None:
             self.errors["opens_on"] = _("请填写开始日期，格式如 2025-01-01。")
         if closes is None:
@@ -157,19 +158,19 @@ class PeriodForm:
             self.errors["closes_on"] = _("结束日期不能早于开始日期。")
         values = {}
         for level in LEVEL_LABELS:
-            value = _decimal(self.level_values.get(level, ""))
+            value = parse_decimal(self.level_values.get(level, ""))
             if value is None or not (0 <= value <= 100):
                 self.errors[f"level_{level}"] = _("分值必须是 0 到 100 之间的数。")
             values[level] = value
-        public, panel = _decimal(self.public_weight), _decimal(self.panel_weight)
+        public, panel = parse_decimal(self.public_weight), parse_decimal(self.panel_weight)
         if public is None or panel is None or not (0 <= public <= 1 and 0 <= panel <= 1):
             self.errors["weights"] = _("权重必须是 0 到 1 之间的小数。")
         elif public + panel != 1:
             self.errors["weights"] = _("公众与特邀评议代表的权重之和必须等于 1。")
-        min_sample = _int(self.min_sample)
+        min_sample = parse_int(self.min_sample)
         if min_sample is None or min_sample < 1:
             self.errors["min_sample"] = _("最低样本量必须是正整数。")
-        days = _int(self.answer_working_days)
+        days = parse_int(self.answer_working_days)
         if days is None or not (1 <= days <= 60):
             self.errors["answer_working_days"] = _("答复期限必须是 1 到 60 个工作日。")
         if not self.errors:
@@ -182,26 +183,7 @@ class PeriodForm:
         return not self.errors
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
-def _int(text: str) -> int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None
 
 
 def _comparable(values: dict[str, Any]) -> dict[str, Any]:

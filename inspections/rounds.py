@@ -11,7 +11,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -19,6 +19,7 @@ from piccolo.query.functions.aggregate import Count
 from evaluation import audit, clock
 from evaluation.database import is_postgres, write_transaction
 from evaluation.departments import GROUP_LABELS
+from evaluation.form_values import parse_date, parse_decimal, parse_int
 from evaluation.i18n import N_, _
 from evaluation.tables import EvaluationPeriod
 from inspections.checklists import STATUS_LABELS
@@ -187,32 +188,32 @@ class RoundForm:
             self.errors["code"] = _("代码只能包含字母、数字、下划线和连字符，1 到 32 个字符，例如 2025-kh。")
         if not self.name or len(self.name) > 100:
             self.errors["name"] = _("请填写名称（不超过 100 个字符）。")
-        year = _int(self.year)
+        year = parse_int(self.year)
         if year is None or not 2000 <= year <= 2100:
             self.errors["year"] = _("请填写考核年度，例如 2025。")
-        system = _int(self.system)
+        system = parse_int(self.system)
         if system is None:
             self.errors["system"] = _("请选择考核指标体系。")
         period = None
         if self.period.strip():
-            period = _int(self.period)
+            period = parse_int(self.period)
             if period is None:
                 self.errors["period"] = _("请从列表中选择评议期。")
-        deadline = _date(self.deadline)
+        deadline = parse_date(self.deadline)
         if deadline is None:
             self.errors["deadline"] = _("请填写截止日期，格式如 2025-12-31。")
-        public_weight = _decimal(self.public_weight)
+        public_weight = parse_decimal(self.public_weight)
         if public_weight is None or not 0 <= public_weight <= 100 or public_weight.as_tuple().exponent < -2:
             self.errors["public_weight"] = _("公众评议权重必须是 0 到 100 之间的数（最多两位小数）。")
         if self.below_sample not in BELOW_SAMPLE_LABELS:
             self.errors["below_sample"] = _("请选择样本不足时的处理方式。")
-        bonus_cap = _decimal(self.bonus_cap)
+        bonus_cap = parse_decimal(self.bonus_cap)
         if bonus_cap is None or not 0 <= bonus_cap <= 100 or bonus_cap % Decimal("0.5") != 0:
             self.errors["bonus_cap"] = _("加分上限必须是 0 到 100 之间、以 0.5 为单位的数。")
         bands = self._bands()
         quota = None
         if self.excellent_quota.strip():
-            quota = _int(self.excellent_quota)
+            quota = parse_int(self.excellent_quota)
             if quota is None or not 1 <= quota <= 100:
                 self.errors["excellent_quota"] = _("优秀比例必须是 1 到 100 之间的整数，不限比例请留空。")
         if not self.errors:
@@ -232,7 +233,7 @@ class RoundForm:
             if not line:
                 continue
             name, _space, bound = line.rpartition(" ")
-            lower = _decimal(bound)
+            lower = parse_decimal(bound)
             name = name.strip()
             if not name or lower is None or not 0 <= lower <= 100:
                 self.errors["grade_bands"] = _("第 {n} 行应为“等次名称 分数下限”，例如“优秀 90”。").format(n=number)
@@ -255,26 +256,7 @@ class RoundForm:
         return bands
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
-def _int(text: str) -> int | None:
-    try:
-        return int(text.strip())
-    except (ValueError, AttributeError):
-        return None
 
 
 def form_for(found: Round) -> RoundForm:
@@ -442,7 +424,7 @@ async def create_from_cli(actor: str, code: str, name: str, year: str, deadline:
     form = RoundForm(code=code, name=name, year=year, deadline=deadline)
     if settings_text is not None:
         apply_settings_toml(form, settings_text)
-    year_number = _int(year)
+    year_number = parse_int(year)
     code_of_system = system_code or (str(year_number) if year_number is not None else "")
     system = await IndicatorSystem.select(IndicatorSystem.id).where(
         (IndicatorSystem.year == (year_number or 0)) & (IndicatorSystem.code == code_of_system)).first()
