@@ -44,6 +44,32 @@ def _run(work: Callable[[], Awaitable[Any]]) -> Any:
     return asyncio.run(wrapped())
 
 
+def _existing_file(path_text: str) -> Path:
+    path = Path(path_text)
+    if not path.is_file():
+        raise CommandError(f"找不到文件 no such file: {path}")
+    return path
+
+
+def _settings_text(path_text: str | None) -> str | None:
+    """A --settings TOML file's text, or None when the option was not given."""
+    if not path_text:
+        return None
+    path = _existing_file(path_text)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"设置文件须为 UTF-8 编码 not UTF-8: {path}") from error
+
+
+def _refuse_bad_rows(errors: list[str], what: str = "数据") -> None:
+    """An import file refused whole: every problem on standard error, then the one line."""
+    if errors:
+        for message in errors:
+            print(message, file=sys.stderr)
+        raise CommandError(f"{len(errors)} 处问题，未导入任何{what} (nothing imported)")
+
+
 async def _pending_migrations() -> bool:
     from piccolo.apps.migrations.commands.check import CheckMigrationManager
 
@@ -147,17 +173,12 @@ def user_password(args: argparse.Namespace) -> None:
 def departments_import(args: argparse.Namespace) -> None:
     from evaluation import departments
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"找不到文件 no such file: {path}")
+    path = _existing_file(args.file)
     try:
         result = _run(lambda: departments.import_departments(_actor(), path.name, path.read_bytes()))
     except departments.DepartmentError as refusal:
         raise CommandError(str(refusal)) from refusal
-    if result.errors:
-        for message in result.errors:
-            print(message, file=sys.stderr)
-        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    _refuse_bad_rows(result.errors)
     print(f"已导入 imported: {result.created} 新增 created, {result.updated} 更新 updated, "
           f"{result.unchanged} 未变 unchanged")
 
@@ -165,33 +186,20 @@ def departments_import(args: argparse.Namespace) -> None:
 def ratings_import(args: argparse.Namespace) -> None:
     from evaluation import rating_imports
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"找不到文件 no such file: {path}")
+    path = _existing_file(args.file)
     try:
         result = _run(lambda: rating_imports.import_for_command_line(_actor(), args.period, path.name,
                                                                      path.read_bytes()))
     except rating_imports.RatingImportError as refusal:
         raise CommandError(str(refusal)) from refusal
-    if result.errors:
-        for message in result.errors:
-            print(message, file=sys.stderr)
-        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    _refuse_bad_rows(result.errors)
     print(f"{result.summary()} (imported: {result.rows} rows, {result.ratings} ratings)")
 
 
 def period_create(args: argparse.Namespace) -> None:
     from evaluation import periods
 
-    settings_text = None
-    if args.settings:
-        path = Path(args.settings)
-        if not path.is_file():
-            raise CommandError(f"找不到文件 no such file: {path}")
-        try:
-            settings_text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise CommandError(f"设置文件须为 UTF-8 编码 not UTF-8: {path}") from error
+    settings_text = _settings_text(args.settings)
     try:
         period = _run(
             lambda: periods.create_from_cli(_actor(), args.code, args.name, args.opens, args.closes, settings_text)
@@ -214,24 +222,18 @@ def period_show(args: argparse.Namespace) -> None:
     print(periods.settings_toml(period))
 
 
-# --- indicators commands (inspections) ---
 
 
 def indicators_import(args: argparse.Namespace) -> None:
     from inspections import indicator_files, indicators
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"找不到文件 no such file: {path}")
+    path = _existing_file(args.file)
     try:
         result = _run(lambda: indicator_files.import_system(_actor(), args.year, args.code, args.name, path.name,
                                                             path.read_bytes(), replace=args.replace))
     except indicators.IndicatorError as refusal:
         raise CommandError(str(refusal)) from refusal
-    if result.errors:
-        for message in result.errors:
-            print(message, file=sys.stderr)
-        raise CommandError(f"{len(result.errors)} 处问题，未导入任何数据 (nothing imported)")
+    _refuse_bad_rows(result.errors)
     done = "已替换 replaced" if result.replaced else "已导入 imported"
     print(f"{done}: {result.year}/{result.code} {result.name} (id {result.system_id}), "
           f"{result.categories} 类目 categories, {result.items} 指标项 items")
@@ -256,20 +258,6 @@ def indicators_export(args: argparse.Namespace) -> None:
                else indicator_files.csv_bytes(system))
     Path(target).write_bytes(content)
     print(f"已导出 exported: {system.year}/{system.code} {system.name}, {len(system.rows())} rows → {target}")
-
-
-# --- round commands (inspections) ---
-
-def _settings_text(path_text: str | None) -> str | None:
-    if not path_text:
-        return None
-    path = Path(path_text)
-    if not path.is_file():
-        raise CommandError(f"找不到文件 no such file: {path}")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise CommandError(f"设置文件须为 UTF-8 编码 not UTF-8: {path}") from error
 
 
 def _codes(text: str | None) -> list[str]:
@@ -302,24 +290,18 @@ def round_show(args: argparse.Namespace) -> None:
           + (f" · period {found.period_code}" if found.period_code else ""))
     print(rounds.settings_toml(found))
 
-# --- scores commands (inspections) ---
 
 
 def scores_import(args: argparse.Namespace) -> None:
     from inspections import score_imports
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"找不到文件 no such file: {path}")
+    path = _existing_file(args.file)
     try:
         result = _run(lambda: score_imports.import_for_command_line(_actor(), args.round, path.name,
                                                                     path.read_bytes()))
     except score_imports.ScoresImportError as refusal:
         raise CommandError(str(refusal)) from refusal
-    if result.errors:
-        for message in result.errors:
-            print(message, file=sys.stderr)
-        raise CommandError(f"{len(result.errors)} 处问题，未导入任何分值 (nothing imported)")
+    _refuse_bad_rows(result.errors, "分值")
     for unit in result.units:
         print(f"  {unit.code} {unit.name}: {unit.values}")
     print(f"已导入 imported: {result.values} values, {len(result.units)} units ({result.round_code})")
@@ -420,7 +402,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(handler=ratings_import)
 
-    # --- indicators parser ---
     indicator_commands = commands.add_parser("indicators", help="indicator systems (考核指标体系)").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
@@ -440,7 +421,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--code", help="the system's code (default: the year)")
     p.set_defaults(handler=indicators_export)
 
-    # --- round parser ---
     round_ = commands.add_parser("round", help="inspection rounds (考核批次)").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
@@ -460,7 +440,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("round", help="code or numeric id")
     p.set_defaults(handler=round_show)
 
-    # --- scores parser ---
     scores = commands.add_parser("scores", help="inspection scores").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
