@@ -204,15 +204,9 @@ class ImportResult:
 def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV or xlsx file as (line number, {column: text}); line 1 is the header."""
     try:
-        header, rows = spreadsheets.read_rows(filename, content)
+        return spreadsheets.read_table(filename, content, IMPORT_COLUMNS)
     except spreadsheets.SpreadsheetError as refusal:
         raise DepartmentError(str(refusal)) from refusal
-    missing = [column for column in IMPORT_COLUMNS if column not in header]
-    if missing:
-        raise DepartmentError(
-            _("缺少列：{columns}。第一行必须是 code,name,group。").format(columns=", ".join(missing))
-        )
-    return rows
 
 
 def validate_import(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict[str, str]], list[str]]:

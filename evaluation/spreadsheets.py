@@ -58,6 +58,16 @@ def read_rows(filename: str, content: bytes) -> tuple[list[str], Rows]:
     return _with_header(_csv_rows(content))
 
 
+def read_table(filename: str, content: bytes, columns: tuple[str, ...] | list[str]) -> Rows:
+    """The data rows of an uploaded table that must have ``columns`` (others are ignored)."""
+    header, rows = read_rows(filename, content)
+    missing = [column for column in columns if column not in header]
+    if missing:
+        raise SpreadsheetError(_("缺少列：{columns}。第一行必须是 {header}。").format(
+            columns=", ".join(missing), header=",".join(columns)))
+    return rows
+
+
 def _csv_rows(content: bytes) -> list[list[str]]:
     try:
         text = content.decode("utf-8-sig")

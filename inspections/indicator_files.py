@@ -47,14 +47,9 @@ class ImportResult:
 def read_file(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line, {column: text}) of a CSV or xlsx file; a file that is not this table is refused."""
     try:
-        header, rows = spreadsheets.read_rows(filename, content)
+        return spreadsheets.read_table(filename, content, COLUMNS)
     except spreadsheets.SpreadsheetError as refusal:
         raise IndicatorError(str(refusal)) from refusal
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise IndicatorError(_("缺少列：{columns}。第一行必须是 {header}。").format(
-            columns=", ".join(missing), header=",".join(COLUMNS)))
-    return rows
 
 
 def validate_rows(lines: list[tuple[int, dict[str, str]]], year: int) -> tuple[list[Row], list[str]]:

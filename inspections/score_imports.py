@@ -177,13 +177,9 @@ async def import_scores(actor: str, found: Round, filename: str, content: bytes,
     written."""
     _require_open(found)
     try:
-        header, rows = spreadsheets.read_rows(filename, content)
+        rows = spreadsheets.read_table(filename, content, COLUMNS)
     except spreadsheets.SpreadsheetError as refusal:
         raise ScoresImportError(str(refusal)) from refusal
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise ScoresImportError(_("第一行必须是列名 unit_code,indicator_code,value（缺少 {columns}）。").format(
-            columns=", ".join(missing)))
     if len(rows) > MAX_ROWS:
         raise ScoresImportError(_("文件超过 {max} 行，请分成几个文件导入。").format(max=MAX_ROWS))
     result = ScoresResult(round_code=found.code, round_name=found.name, rows=len(rows))

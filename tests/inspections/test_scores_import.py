@@ -204,7 +204,7 @@ def test_a_round_that_is_not_open_takes_no_scores(office, inspection, tmp_path, 
 def test_files_that_are_not_score_tables_are_refused_in_one_message(office, inspection):
     wrong = upload(office, b"unit_code,channel,level,count\n150902,public,satisfied,3\n")
     assert wrong.status_code == 422
-    assert "第一行必须是列名 unit_code,indicator_code,value（缺少 indicator_code, value）" in text_of(wrong.text)
+    assert "缺少列：indicator_code, value。第一行必须是 unit_code,indicator_code,value。" in text_of(wrong.text)
     old_excel = upload(office, b"\xd0\xcf\x11\xe0" + b"\x00" * 100, filename="scores.xls")
     assert old_excel.status_code == 422 and "不支持旧版 Excel" in text_of(old_excel.text)
     empty = upload(office, b"unit_code,indicator_code,value\n")
