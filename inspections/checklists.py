@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from evaluation import audit, clock
 from evaluation.accounts import SignedIn
+from evaluation.i18n import _
 from evaluation.tables import Role
 from inspections import scoring
 from inspections.checklist_rules import (
@@ -94,6 +95,10 @@ class ChecklistPage:
     is_member: bool  # this account belongs to the checklist's team
     categories: list[CategoryState]
     score: ChecklistScore
+
+    @property
+    def status_label(self) -> str:
+        return _(STATUS_LABELS[self.status])
 
 
 # ---------------------------------------------------------------------------------------------
