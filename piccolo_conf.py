@@ -11,5 +11,6 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "evaluation.piccolo_app",
         "inspections.piccolo_app",
+        "inspections.rankings.piccolo_app",
     ]
 )

@@ -202,6 +202,13 @@ async def verify() -> Verdict:
     return Verdict(checked)
 
 
+async def recorded(action: str) -> list[tuple[str, Any]]:
+    """(target, new value) of every entry of one action, oldest first: what was recorded when."""
+    rows = await AuditEntry.select(AuditEntry.target, AuditEntry.new_value).where(
+        AuditEntry.action == action).order_by(AuditEntry.id)
+    return [(row["target"], json.loads(row["new_value"]) if row["new_value"] else None) for row in rows]
+
+
 async def recent(limit: int, before_id: int | None = None, target: str | None = None) -> list[dict[str, Any]]:
     query = AuditEntry.select().order_by(AuditEntry.id, ascending=False).limit(limit)
     if before_id is not None:

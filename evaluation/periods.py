@@ -121,6 +121,11 @@ async def all_periods() -> list[Period]:
     return [_period(row) for row in rows]
 
 
+async def by_id(period_id: int) -> Period | None:
+    row = await EvaluationPeriod.select().where(EvaluationPeriod.id == period_id).first()
+    return _period(row) if row else None
+
+
 async def find(reference: str) -> Period | None:
     """A period by its code or its numeric id (the command line accepts either)."""
     row = await EvaluationPeriod.select().where(EvaluationPeriod.code == reference).first()

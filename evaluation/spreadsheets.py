@@ -144,6 +144,23 @@ def clean_text(value: Any) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:MAX_CELL_TEXT]
 
 
+def csv_safe(value: Any) -> str:
+    """A CSV field that a spreadsheet will not run: text starting like a formula (``=``, ``+``,
+    ``-``, ``@``, tab, CR) gets a leading apostrophe, as OWASP advises; numbers such as ``-2.5``
+    stay numbers."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def text_cell(sheet: Any, value: Any, wrap: bool = False) -> WriteOnlyCell:
     """A plain string cell for anything a person typed: never a formula (``=1+1``, ``@SUM(A1)``,
     ``+cmd``, ``-2+3`` stay literal text), and marked with a quote prefix so that Excel keeps it

@@ -81,8 +81,17 @@ async def empty_database() -> None:
         names = ", ".join(f'"{table._meta.tablename}"' for table in tables)
         await piccolo_conf.DB.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
-        for table in reversed(tables):
-            await piccolo_conf.DB.run_ddl(f'DELETE FROM "{table._meta.tablename}"')
+        # Triggers that keep published rows immutable would refuse the DELETE: each test starts
+        # from nothing, so they step aside while the tables are emptied and come back as they were.
+        triggers = await piccolo_conf.DB.run_ddl("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        for trigger in triggers:
+            await piccolo_conf.DB.run_ddl(f'DROP TRIGGER "{trigger["name"]}"')
+        try:
+            for table in reversed(tables):
+                await piccolo_conf.DB.run_ddl(f'DELETE FROM "{table._meta.tablename}"')
+        finally:
+            for trigger in triggers:
+                await piccolo_conf.DB.run_ddl(trigger["sql"])
 
 
 @pytest.fixture(autouse=True)
