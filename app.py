@@ -32,6 +32,8 @@ from litestar.template.config import TemplateConfig
 import piccolo_conf
 from evaluation import audit, clock, database, i18n, web
 from evaluation.routes import ROUTES as EVALUATION_ROUTES
+from inspections.rankings import pages as ranking_pages
+from inspections.rankings.routes import ROUTES as RANKING_ROUTES
 from inspections.routes import ROUTES as INSPECTION_ROUTES
 from settings import PROJECT_DIR, settings
 
@@ -172,6 +174,7 @@ def create_app() -> Litestar:
         route_handlers=[
             *EVALUATION_ROUTES,
             *INSPECTION_ROUTES,
+            *RANKING_ROUTES,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -200,6 +203,7 @@ def create_app() -> Litestar:
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         lifespan=[lifespan],
         dependencies={},
-        state=State({"engine": engine, "session_config": session_config}),
+        state=State({"engine": engine, "session_config": session_config,
+                     "home_sections": [web.HomeSection("rankings/_home.html", ranking_pages.home_section)]}),
         debug=settings.debug,
     )

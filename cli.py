@@ -292,6 +292,122 @@ def round_show(args: argparse.Namespace) -> None:
 
 
 
+def _round_or_fail(reference: str) -> Any:
+    from inspections import rounds
+
+    found = _run(lambda: rounds.find(reference))
+    if found is None:
+        raise CommandError(f"找不到考核批次 no such round: {reference}")
+    return found
+
+
+def round_open(args: argparse.Namespace) -> None:
+    from inspections import rounds
+
+    found = _round_or_fail(args.round)
+    try:
+        answers = _run(lambda: rounds.open_round(_actor(), found.code, require_teams=False))
+    except rounds.RoundError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    print(f"已开始考核 opened: {found.code}, {answers} 个待填项 answer rows; 指标体系已冻结 (system frozen)")
+
+
+def round_approve(args: argparse.Namespace) -> None:
+    from inspections import review
+
+    found = _round_or_fail(args.round)
+    units = _codes(args.units) or None
+    try:
+        result = _run(lambda: review.approve_complete(_actor(), found.code, units))
+    except review.ReviewError as refusal:
+        raise CommandError(str(refusal)) from refusal
+    if result.unknown:
+        raise CommandError(f"不在本批次范围内 not covered by {found.code}: {', '.join(result.unknown)} "
+                           "(nothing approved)")
+    for code, name in result.approved:
+        print(f"  已通过 approved: {code} {name}")
+    for code, name, missing in result.incomplete:
+        print(f"  未完成 incomplete, left: {code} {name} ({missing} 项未填 unanswered)")
+    print(f"已审核通过 approved: {len(result.approved)}, 此前已通过 already: {len(result.already)}, "
+          f"未完成 incomplete: {len(result.incomplete)} ({found.code})")
+
+
+def _draft_or_fail(reference: str) -> Any:
+    from inspections.rankings import drafts
+
+    draft = _run(lambda: drafts.draft_for(reference))
+    if draft is None:
+        raise CommandError(f"找不到考核批次 no such round: {reference}")
+    return draft
+
+
+def ranking_compile(args: argparse.Namespace) -> None:
+    from inspections.rankings import pages, texts
+    from inspections.rankings.views import RankingView
+
+    draft = _draft_or_fail(args.round)
+    view = RankingView(pages.draft_document(draft))
+    if args.csv:
+        sys.stdout.write(view.csv_text())
+        return
+    print(f"# {draft.round.code} {draft.round.name} — 排名草稿 draft ranking")
+    for group in view.groups:
+        print(f"\n{group.label} ({group.code})")
+        print("名次 rank | 单位 unit | 检查 inspection | 指数 index | 社会评议 public | 加分 bonus | "
+              "总分 total | 等次 grade")
+        for unit in group.units:
+            reasons = "；".join(view.reasons(unit))
+            print(f"{unit['rank']:>4} | {unit['code']} {unit['name']} | {unit['inspection_score']} | "
+                  f"{unit['index_used']} | {unit['public_component']} | {unit['bonus']} | {unit['total']} | "
+                  f"{unit['grade']}" + (f" | {reasons}" if reasons else ""))
+    for row in view.not_ranked:
+        print(f"不参加排名/未完成 not ranked: {row['code']} {row['name']} — {view.state(row)} {row['reason']}".rstrip())
+    for code in draft.blockers:
+        print(f"不能发布 cannot publish yet: {texts.blocker_text(code)}")
+
+
+def ranking_publish(args: argparse.Namespace) -> None:
+    from inspections.rankings import snapshots
+
+    try:
+        published = _run(lambda: snapshots.publish(_actor(), args.round, reason=args.reason, title=args.title))
+    except snapshots.PublishError as refusal:
+        raise CommandError(" ".join([str(refusal), *refusal.items])) from refusal
+    print(f"已发布 published: {published.round_code} 第 {published.version} 版 version {published.version}, "
+          f"sha256 {published.checksum}")
+
+
+def ranking_verify(_: argparse.Namespace) -> None:
+    from inspections.rankings import snapshots
+
+    checked, bad = _run(snapshots.verify)
+    for mismatch in bad:
+        print(f"  {mismatch.round_code} 第 {mismatch.version} 版 version {mismatch.version}: {mismatch.problem}",
+              file=sys.stderr)
+    if bad:
+        raise CommandError(f"{len(bad)} 个已发布版本校验不符 published version(s) differ, of {checked}")
+    print(f"已发布的排名全部校验一致 all {checked} published version(s) match their checksums")
+
+
+def ranking_exclude(args: argparse.Namespace) -> None:
+    from inspections.rankings import exclusions
+
+    found = _round_or_fail(args.round)
+
+    async def exclude_all() -> None:
+        from evaluation.database import write_transaction
+
+        async with write_transaction():
+            for code in _codes(args.units):
+                await exclusions.exclude(_actor(), found.code, code, args.reason)
+
+    try:
+        _run(exclude_all)
+    except exclusions.ExclusionError as refusal:
+        raise CommandError(f"{refusal} (nothing changed)") from refusal
+    print(f"已标为不参加排名 excluded: {', '.join(_codes(args.units))} ({found.code})")
+
+
 def scores_import(args: argparse.Namespace) -> None:
     from inspections import score_imports
 
@@ -439,6 +555,35 @@ def _parser() -> argparse.ArgumentParser:
     p = round_.add_parser("show", help="show a round and its settings")
     p.add_argument("round", help="code or numeric id")
     p.set_defaults(handler=round_show)
+
+    p = round_.add_parser("open", help="open a round: freeze its indicator system, make its checklists "
+                          "(teams are optional when scores come from a file)")
+    p.add_argument("round", help="code or numeric id")
+    p.set_defaults(handler=round_open)
+    p = round_.add_parser("approve", help="approve every complete checklist of a round; name the incomplete ones")
+    p.add_argument("round", help="code or numeric id")
+    p.add_argument("--units", metavar="CODE,CODE", help="only these units")
+    p.set_defaults(handler=round_approve)
+
+    ranking = commands.add_parser("ranking", help="graded rankings and the published notification (通报)"
+                                  ).add_subparsers(dest="action", required=True, parser_class=_Parser)
+    p = ranking.add_parser("compile", help="print the draft ranking, recomputed from current data")
+    p.add_argument("round", help="code or numeric id")
+    p.add_argument("--csv", action="store_true", help="CSV: group,rank,unit_code,unit_name,inspection_score,"
+                   "satisfaction_index,public_component,bonus,total,grade,vetoed")
+    p.set_defaults(handler=ranking_compile)
+    p = ranking.add_parser("publish", help="publish the draft as the next version of the notification")
+    p.add_argument("round", help="code or numeric id")
+    p.add_argument("--reason", help="why (required from version 2 on)")
+    p.add_argument("--title", help="the notification's title (default: <round name>结果通报)")
+    p.set_defaults(handler=ranking_publish)
+    p = ranking.add_parser("exclude", help="leave units out of a round's ranking (不参加排名), with a reason")
+    p.add_argument("round", help="code or numeric id")
+    p.add_argument("--units", metavar="CODE,CODE", required=True)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=ranking_exclude)
+    ranking.add_parser("verify", help="recompute every published checksum and name any that differ"
+                       ).set_defaults(handler=ranking_verify)
 
     scores = commands.add_parser("scores", help="inspection scores").add_subparsers(
         dest="action", required=True, parser_class=_Parser

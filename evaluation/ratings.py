@@ -201,6 +201,27 @@ async def department_index(period: Period, department_id: int) -> DepartmentInde
     return compute(by_department.get(department_id, {}), period.settings)
 
 
+async def individual(period_id: int, department_id: int, offset: int = 0,
+                     limit: int = 100) -> tuple[list[dict[str, Any]], int]:
+    """One department's ratings in a period, newest first, and how many there are: what the
+    office sees behind an index. Who rated (voter id, panel code) is never part of it."""
+    where = (Rating.period == period_id) & (Rating.department == department_id)
+    rows = await Rating.select(
+        Rating.id, Rating.created_at, Rating.channel, Rating.source, Rating.level, Rating.reason.label,
+        Rating.reason_text, Rating.comment, Rating.comment_status, Rating.import_batch.filename,
+    ).where(where).order_by(Rating.created_at, ascending=False).order_by(Rating.id, ascending=False).offset(
+        offset).limit(limit)
+    return rows, await Rating.count().where(where)
+
+
+async def tallies(period_id: int, department_id: int) -> list[dict[str, Any]]:
+    """The counts office-entered tally files gave one department in a period."""
+    return await RatingTally.select(
+        RatingTally.channel, RatingTally.level, RatingTally.rating_count, RatingTally.import_batch.filename,
+        RatingTally.import_batch.created_at,
+    ).where((RatingTally.period == period_id) & (RatingTally.department == department_id)).order_by(RatingTally.id)
+
+
 async def criteria_distribution(period_id: int, department_id: int) -> dict[str, dict[str, int]]:
     """criterion → level → count, from the ratings that judged criteria (shown, not weighted)."""
     rows = await Rating.select(Rating.criteria).where(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
@@ -165,6 +167,24 @@ office = require(Role.office)
 office_or_auditor = require(Role.office, Role.auditor)
 
 PUBLIC = {"public": True}
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A capability's part of the home page: a template and what it shows. Capabilities do not
+    import each other upward, so app.py hands the home page their sections (``app.state``)."""
+
+    template: str
+    load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
+
+
+async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str, Any]]]:
+    shown = []
+    for section in connection.app.state.get("home_sections", []):
+        context = await section.load()
+        if context:
+            shown.append((section.template, context))
+    return shown
 
 
 def page(template_name: str, status_code: int = 200, **context: Any) -> Template:

@@ -136,6 +136,22 @@ async def find(reference: str) -> Round | None:
     return _round(row) if row else None
 
 
+async def checklist_id(code: str, unit_code: str) -> int | None:
+    """The checklist of one covered unit of a round."""
+    row = await Checklist.select(Checklist.id).where(
+        (Checklist.round.code == code) & (Checklist.department.code == unit_code)).first()
+    return row["id"] if row else None
+
+
+async def covered_unit(round_id: int, unit_code: str) -> dict[str, Any] | None:
+    """A unit the round covers: its department id, code and name."""
+    row = await Checklist.select(Checklist.department.id, Checklist.department.code, Checklist.department.name).where(
+        (Checklist.round == round_id) & (Checklist.department.code == unit_code)).first()
+    if row is None:
+        return None
+    return {"department_id": row["department.id"], "code": row["department.code"], "name": row["department.name"]}
+
+
 async def all_rounds() -> list[tuple[Round, dict[str, int]]]:
     """Every round, newest year first, with its checklists counted per status (one query)."""
     rounds = [_round(row) for row in await _select().order_by(InspectionRound.year, ascending=False)
@@ -459,9 +475,10 @@ async def create_from_cli(actor: str, code: str, name: str, year: str, deadline:
 
 # Opening and closing.
 
-async def open_round(actor: str, code: str) -> int:
+async def open_round(actor: str, code: str, require_teams: bool = True) -> int:
     """draft → open: freezes the indicator system and makes every checklist's answer rows, in
-    one transaction. Returns the number of answer rows made."""
+    one transaction. Returns the number of answer rows made. Without ``require_teams`` (the
+    command line, for offices whose scores come from a file) units without a team are allowed."""
     async with write_transaction():
         row = await round_row(code)
         if row["status"] != RoundStatus.draft.value:
@@ -472,7 +489,7 @@ async def open_round(actor: str, code: str) -> int:
         if not checklists:
             raise RoundError(_("考核批次还没有覆盖任何单位，不能开始。"))
         unassigned = [f"{c['department.code']} {c['department.name']}" for c in checklists if c["team"] is None]
-        if unassigned:
+        if unassigned and require_teams:
             raise RoundError(_("以下 {n} 个单位尚未分配考核组，不能开始：").format(n=len(unassigned)), unassigned)
         items = await Indicator.count().where((Indicator.system == row["system"]) & (Indicator.parent_code != ""))
         if items == 0:

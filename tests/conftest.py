@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,7 +36,7 @@ import piccolo_conf
 from evaluation import cache, database, periods
 from evaluation.backup import all_tables
 from evaluation.periods import PeriodForm
-from evaluation.tables import Account, Department, DepartmentGroup, ReasonChoice, Role
+from evaluation.tables import Account, Department, DepartmentGroup, Rating, ReasonChoice, Role
 
 PASSWORD = "correct-horse-battery"
 # Hashed once per run: PBKDF2 at 600,000 rounds costs ~0.15 s a time.
@@ -249,6 +250,22 @@ def open_period(code: str = "2026-pj", opens: dt.date | None = None, closes: dt.
 def period(departments: dict[str, int]) -> None:
     """An evaluation period open today: 2026年度社会评议 (code 2026-pj), default settings."""
     open_period()
+
+
+def add_ratings(department_id: int, channel: str, level: str, n: int, period_code: str = "2026-pj") -> None:
+    """``n`` ratings of one level, each from a browser (public) or a panel member of its own."""
+
+    async def insert() -> None:
+        from evaluation import clock
+
+        period = await periods.find(period_code)
+        await Rating.insert(*[
+            Rating(period=period.id, department=department_id, channel=channel, level=level,
+                   voter_id=secrets.token_hex(8) if channel == "public" else None, created_at=clock.now())
+            for _ in range(n)
+        ])
+
+    run(insert)
 
 
 def reason_id(label: str) -> str:

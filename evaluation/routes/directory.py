@@ -9,7 +9,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from evaluation import departments, i18n, periods
-from evaluation.web import PUBLIC, page, safe_next
+from evaluation.web import PUBLIC, home_sections, page, safe_next
 
 
 @get("/", opt=PUBLIC, name="home")
@@ -18,7 +18,7 @@ async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
     if request.htmx.target == "directory":
         return page("evaluation/_directory.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
     return page("evaluation/home.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50],
-                period=await periods.current_period())
+                period=await periods.current_period(), sections=await home_sections(request))
 
 
 @get("/language/{language:str}", opt=PUBLIC, name="language")

@@ -10,8 +10,9 @@ For every unit of the round:
   (100 − W) points: score × (100 − W) / system max, rounded half up to 2 places;
 - public component = satisfaction index × W / 100, rounded half up to 2 places. The index is the
   period's (rounded once there). Below the period's minimum sample the round's rule applies:
-  the plain mean of the indexes of the group's units that reached the sample (rounded like an
-  index), else the mean over every unit that did, else 0 for everyone; or the unit's own index;
+  the plain mean of the indexes of the group's units (those the round covers) that reached the
+  sample, rounded like an index; else the mean over every covered unit that did; else 0 for
+  everyone; or, by the round's setting, the unit's own index;
 - bonus = the bonus categories (each capped at its max), capped by the round's bonus cap;
 - total = the exact sum of those three 2-place values, so the printed total is the graded one;
 - grade by the round's bands (a bound belongs to the higher grade); a triggered veto means the
@@ -256,7 +257,10 @@ def _score_unit(unit: UnitInput, indicators: Sequence[IndicatorRow], settings: R
 def _apply_public_component(results: list[UnitResult], settings: RankingSettings) -> bool:
     """Sets every unit's index and public component; returns whether every public component is
     0 because no unit has an index to use (PRODUCT.md §5: the notification then says so)."""
-    counted = [unit for unit in results if unit.state != EXCLUDED]
+    # The index is a fact of the period, whatever happens to the unit's checklist: every unit the
+    # round covers counts in the means, excluded and unfinished ones included, so that excluding
+    # a unit or approving another never moves a third unit's public component.
+    counted = results
     sufficient = [unit for unit in counted if unit.sufficient and unit.own_index is not None]
     group_means = {group: _mean(unit.own_index for unit in sufficient if unit.group == group)
                    for group in {unit.group for unit in counted}}

@@ -17,6 +17,7 @@ from evaluation.spreadsheets import csv_safe
 from inspections.rankings.compiling import INDEX_OWN, Reason
 from inspections.rankings.texts import group_label, reason_text, state_label
 from inspections.rounds import BELOW_SAMPLE_LABELS
+from inspections.scoring import format_points
 
 # The columns of `pingyi ranking compile --csv` and of the open-data CSV, in this order.
 CSV_COLUMNS = ("group", "rank", "unit_code", "unit_name", "inspection_score", "satisfaction_index",
@@ -101,6 +102,11 @@ class RankingView:
     @property
     def full_marks_is_100(self) -> bool:
         return Decimal(self.document["full_marks"]) == 100
+
+    @property
+    def conversion_target(self) -> str:
+        """With 折算, the points the inspection score is converted to: 100 − W."""
+        return format_points(Decimal(100) - Decimal(self.settings["public_weight"])) or "0"
 
     @property
     def below_sample_rule(self) -> str:

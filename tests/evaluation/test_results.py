@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from evaluation import clock, periods
-from evaluation.tables import Rating
-from tests.conftest import run, text_of
-
-
-def add_ratings(department_id: int, channel: str, level: str, n: int) -> None:
-    async def insert() -> None:
-        period = await periods.find("2026-pj")
-        await Rating.insert(*[
-            Rating(period=period.id, department=department_id, channel=channel, level=level,
-                   voter_id=f"{channel}-{level}-{i}" if channel == "public" else None, created_at=clock.now())
-            for i in range(n)
-        ])
-
-    run(insert)
+from tests.conftest import add_ratings, text_of
 
 
 def test_results_show_the_index_distribution_and_counts(visitor, departments, period):

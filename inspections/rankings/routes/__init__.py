@@ -1,0 +1,3 @@
+from inspections.rankings.routes import notices, office
+
+ROUTES = [*office.ROUTES, *notices.ROUTES]
