@@ -277,10 +277,10 @@ def _apply_public_component(results: list[UnitResult], settings: RankingSettings
             mean = group_means[unit.group]
             assert mean is not None
             unit.index_used, unit.index_source = mean, INDEX_GROUP_MEAN
-            reason = Reason(INDEX_GROUP_MEAN, (("sample", str(unit.sample)), ("index", _text(mean))))
+            reason = Reason(INDEX_GROUP_MEAN, (("sample", str(unit.sample)), ("index", _index_text(mean))))
         elif settings.below_sample == GROUP_MEAN and all_mean is not None:
             unit.index_used, unit.index_source = all_mean, INDEX_ALL_MEAN
-            reason = Reason(INDEX_ALL_MEAN, (("sample", str(unit.sample)), ("index", _text(all_mean))))
+            reason = Reason(INDEX_ALL_MEAN, (("sample", str(unit.sample)), ("index", _index_text(all_mean))))
         else:
             unit.index_used, unit.index_source = ZERO, INDEX_NONE
             reason = Reason("no_index", (("sample", str(unit.sample)),))
@@ -364,6 +364,10 @@ def compile_ranking(indicators: Sequence[IndicatorRow], units: Sequence[UnitInpu
 def _group_order(group: str) -> tuple[int, str]:
     """旗县市区 before 市直单位, as the 通报 lists them."""
     return (0 if group == "county" else 1, group)
+
+
+def _index_text(value: Decimal) -> str:
+    return str(value.quantize(TWO_PLACES))
 
 
 def _text(value: Decimal) -> str:

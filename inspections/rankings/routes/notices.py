@@ -59,7 +59,7 @@ async def notice_csv(code: FromPath[str], version: FromPath[int]) -> Response:
     found = await pages.notice(code, version)
     if found is None:
         raise NotFoundException()
-    return Response("\ufeff" + found.view.csv_text(), media_type="text/csv; charset=utf-8",
+    return Response("\ufeff" + found.view.csv_text(), media_type="text/csv",
                     headers={**OPEN_DATA_HEADERS,
                              "Content-Disposition": f'inline; filename="{code}-v{version}-ranking.csv"'})
 
