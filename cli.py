@@ -119,10 +119,12 @@ def serve(args: argparse.Namespace) -> None:
 def demo(_: argparse.Namespace) -> None:
     from evaluation import demo as demo_data
     from inspections import demo as inspection_demo
+    from inspections.rankings import demo as ranking_demo
 
     created = _run(demo_data.load)
     inspectors = _run(inspection_demo.load)
-    if not created and inspectors is None:
+    published = _run(ranking_demo.load)
+    if not created and inspectors is None and not published:
         print("演示数据已存在，未做改动 (demo data already loaded)")
         return
     created.update(inspectors or {})

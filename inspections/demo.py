@@ -50,7 +50,7 @@ DEDUCT_NOTE = "目录未按机构调整更新（记1次）；年度报告晚于3
 RETURN_COMMENT = "C6 重点领域信息公开的打分缺少依据：请补充财政资金栏目的截图后重新提交。"
 
 
-def _sample_csv(year: int) -> bytes:
+def sample_csv(year: int) -> bytes:
     """The sample file, re-dated: an import refuses a file whose year differs from the one asked."""
     with SAMPLE_SYSTEM.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
@@ -66,7 +66,7 @@ async def _system_id() -> int:
     existing = await indicators.find_system(YEAR)
     if existing is not None:
         return existing.id
-    result = await indicator_files.import_system(ACTOR, YEAR, None, None, SAMPLE_SYSTEM.name, _sample_csv(YEAR))
+    result = await indicator_files.import_system(ACTOR, YEAR, None, None, SAMPLE_SYSTEM.name, sample_csv(YEAR))
     if result.errors or result.system_id is None:
         raise RuntimeError("; ".join(result.errors))
     return result.system_id
@@ -138,7 +138,7 @@ async def load() -> dict[str, str] | None:
     period = await periods.current_period()
     form = RoundForm(code=ROUND_CODE, name=f"{YEAR}年度政务公开考核", year=str(YEAR), system=str(system_id),
                      period=str(period.id) if period else "",
-                     deadline=(periods.today() + dt.timedelta(days=30)).isoformat())
+                     deadline=(periods.today() + dt.timedelta(days=30)).isoformat(), convert_score=True)
     if not await rounds.create(ACTOR, form):
         raise RuntimeError(str(form.errors))
     await teams.cover_group(ACTOR, ROUND_CODE, DepartmentGroup.county.value)

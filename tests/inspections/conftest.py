@@ -79,12 +79,12 @@ async def add_sample_system(year: int = 2026, code: str = "2026", frozen: bool =
     return system_id, ids
 
 
-async def open_sample_round(departments: dict[str, int]) -> Inspection:
+async def open_sample_round(departments: dict[str, int], year: int = 2026) -> Inspection:
     now = clock.now()
-    system_id, ids = await add_sample_system(frozen=True)
+    system_id, ids = await add_sample_system(year=year, code=str(year), frozen=True)
     round_id = (
         await InspectionRound.insert(
-            InspectionRound(code="2026-kh", name="2026年度政务公开考核", year=2026, system=system_id,
+            InspectionRound(code=f"{year}-kh", name=f"{year}年度政务公开考核", year=year, system=system_id,
                             deadline=dt.date(2026, 12, 31), status=RoundStatus.open, opened_at=now,
                             public_weight=Decimal("20"), bonus_cap=Decimal("5"), grade_bands=DEFAULT_BANDS,
                             created_at=now)
@@ -97,7 +97,7 @@ async def open_sample_round(departments: dict[str, int]) -> Inspection:
         team_id = (await Team.insert(Team(round=round_id, name=name)).returning(Team.id))[0]["id"]
         await TeamMember.insert(TeamMember(team=team_id, account=member))
         teams[name] = team_id
-    inspection = Inspection(system_id, round_id, "2026-kh", {}, {})
+    inspection = Inspection(system_id, round_id, f"{year}-kh", {}, {})
     item_codes = [code for code, row in zip(ids, sample_rows(), strict=True) if row["parent_code"]]
     inspection.items = {code: ids[code] for code in item_codes}
     for department_code, team in (("150902", "第一组"), ("150981", "第二组")):

@@ -11,6 +11,12 @@ from inspections.tables import Checklist, ChecklistAnswer, IndicatorSystem, Insp
 from tests.conftest import PASSWORD_HASH, run, text_of
 
 
+def _item_codes() -> list[str]:
+    from tests.inspections.conftest import sample_rows
+
+    return [row["code"] for row in sample_rows() if row["parent_code"]]
+
+
 def counts() -> dict[str, int]:
     return {table._meta.tablename: run(table.count()) for table in
             (InspectionRound, Team, TeamMember, Checklist, ChecklistAnswer, AuditEntry)}
@@ -26,7 +32,8 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
     system = run(IndicatorSystem.select().where(IndicatorSystem.id == saved["system"]).first())
     assert (system["year"], system["code"]) == (2026, "2026") and system["frozen_at"] is not None
     rows = run(Checklist.select(Checklist.id, Checklist.status, Checklist.team.name, Checklist.review_comment,
-                                Checklist.reviewed_by.username, Checklist.department.group))
+                                Checklist.reviewed_by.username, Checklist.department.group).where(
+        Checklist.round == saved["id"]))
     assert len(rows) == 11 and {row["department.group"] for row in rows} == {"county"}
     assert Counter(row["team.name"] for row in rows) == {"第一组": 6, "第二组": 5}
     states = Counter(row["status"] for row in rows)
@@ -36,7 +43,8 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
 
     answers = run(ChecklistAnswer.select(ChecklistAnswer.checklist, ChecklistAnswer.value,
                                          ChecklistAnswer.indicator.kind, ChecklistAnswer.note,
-                                         ChecklistAnswer.version))
+                                         ChecklistAnswer.version).where(
+        ChecklistAnswer.checklist.round == saved["id"]))
     assert len(answers) == 11 * 19
     by_status = {row["id"]: row["status"] for row in rows}
     for answer in answers:
@@ -50,8 +58,9 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
     half = [a for a in answers if by_status[a["checklist"]] == "in_progress"]
     assert 0 < sum(a["value"] is not None for a in half) < len(half)
     assert any(a["indicator.kind"] == "deduct" and a["value"] and a["note"] for a in answers)
-    assert run(AuditEntry.count().where(AuditEntry.action == "checklist.answer")) == sum(
-        a["value"] is not None for a in answers)
+    answered = run(AuditEntry.count().where((AuditEntry.action == "checklist.answer") & AuditEntry.target.is_in(
+        [f"checklist:{row['id']}:{code}" for row in rows for code in _item_codes()])))
+    assert answered == sum(a["value"] is not None for a in answers)
 
     before = counts()
     assert cli.main(["demo"]) == 0
@@ -67,3 +76,19 @@ def test_the_demo_gives_checklists_in_all_five_states_and_a_second_run_changes_n
                                              "approved")) in listed
     page = text_of(visitor.get("/staff/rounds/2026-kh").text)
     assert "集宁区" in page and "已通过 19/19" in page and "未开始 0/19" in page
+
+
+def test_the_demo_publishes_last_years_notification_with_a_corrected_second_version(visitor, capsys):
+    assert cli.main(["demo"]) == 0
+    capsys.readouterr()
+    home = visitor.get("/").text
+    assert 'href="/rankings/2025-kh"' in home and "关于2025年度政务公开工作考核结果的通报" in home
+    latest = text_of(visitor.get("/rankings/2025-kh").text)
+    assert "第 2 版" in latest and "补记凉城县受到自治区通报表彰一次" in latest
+    assert "乌兰察布市气象局：不参加排名（垂直管理单位" in latest
+    assert "商都县（单项否决：V1" in latest
+    first = text_of(visitor.get("/rankings/2025-kh/1").text)
+    assert "本版已被第 2 版取代" in first
+    before = counts()
+    assert cli.main(["demo"]) == 0
+    assert counts() == before
