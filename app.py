@@ -32,6 +32,7 @@ from litestar.template.config import TemplateConfig
 import piccolo_conf
 from evaluation import audit, clock, database, i18n, web
 from evaluation.routes import ROUTES as EVALUATION_ROUTES
+from inspections.rankings.routes import ROUTES as RANKING_ROUTES
 from inspections.routes import ROUTES as INSPECTION_ROUTES
 from settings import PROJECT_DIR, settings
 
@@ -172,6 +173,7 @@ def create_app() -> Litestar:
         route_handlers=[
             *EVALUATION_ROUTES,
             *INSPECTION_ROUTES,
+            *RANKING_ROUTES,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

@@ -1,0 +1,3 @@
+from inspections.rankings.routes import downloads
+
+ROUTES = [*downloads.ROUTES]
