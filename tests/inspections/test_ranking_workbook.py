@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 import cli
-from evaluation import cache, clock
+from evaluation import cache, clock, rating_exports
 from evaluation.tables import DepartmentGroup, EvaluationPeriod, Rating
 from inspections.rankings import drafts, exclusions, snapshots
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, Indicator, InspectionRound
@@ -326,7 +326,8 @@ def test_the_workbook_is_sound_and_libreoffice_opens_it(office, ranked_round, tm
 
 
 def test_the_ratings_csv_streams_every_rating_of_the_rounds_units_without_voter_ids(office, ranked_round,
-                                                                                     departments):
+                                                                                     departments, monkeypatch):
+    monkeypatch.setattr(rating_exports, "RATINGS_BATCH", 2)  # 7 ratings: 4 batches, none lost or repeated
     # Not in it: a unit the round does not cover, and another period's ratings.
     uncovered = run(add_department("150921", "卓资县", DepartmentGroup.county))
     add_rating("2026-pj", uncovered, "satisfied", voter="voter-eeee")
