@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL for the second test run: the machine's cluster, database "test".
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: help demo serve install test test-sqlite test-postgres test-quick browsers lint messages
+.PHONY: help demo serve install test test-sqlite test-postgres test-quick browsers libreoffice lint messages
 
 help:
 	@echo "make demo    install, migrate, load demo data and serve on http://127.0.0.1:8000/"
@@ -35,7 +35,14 @@ browsers:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Debian's Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
-test: install browsers
+# The ranking workbook test opens the xlsx with LibreOffice, as the office's own spreadsheet would.
+libreoffice:
+	@command -v soffice >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc fonts-wqy-microhei >/dev/null; \
+	  else echo "Without LibreOffice the workbook is not opened by a real client: sudo apt-get install -y --no-install-recommends libreoffice-calc fonts-wqy-microhei" >&2; \
+	  if [ -n "$$CI" ]; then exit 1; fi; fi; }
+
+test: install browsers libreoffice
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres

@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import io
 import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -344,11 +345,11 @@ def _draft_or_fail(reference: str) -> Any:
 
 
 def ranking_compile(args: argparse.Namespace) -> None:
-    from inspections.rankings import pages, texts
+    from inspections.rankings import snapshots, texts
     from inspections.rankings.views import RankingView
 
     draft = _draft_or_fail(args.round)
-    view = RankingView(pages.draft_document(draft))
+    view = RankingView(snapshots.draft_document(draft))
     if args.csv:
         sys.stdout.write(view.csv_text())
         return
@@ -408,6 +409,40 @@ def ranking_exclude(args: argparse.Namespace) -> None:
     except exclusions.ExclusionError as refusal:
         raise CommandError(f"{refusal} (nothing changed)") from refusal
     print(f"已标为不参加排名 excluded: {', '.join(_codes(args.units))} ({found.code})")
+
+
+def ranking_export(args: argparse.Namespace) -> None:
+    from inspections import rounds
+    from inspections.rankings import exports, snapshots
+
+    target = Path(args.output)
+    if not target.name.lower().endswith(".xlsx"):
+        raise CommandError(f"文件名须以 .xlsx 结尾 (file must end in .xlsx): {target}")
+    if not target.parent.exists():
+        raise CommandError(f"找不到目录 no such directory: {target.parent}")
+
+    async def export() -> tuple[str, int | None, Any]:
+        found = await rounds.find(args.round)
+        if found is None:
+            raise CommandError(f"找不到考核批次 no such round: {args.round}")
+        version = args.version
+        if version is None:
+            published = await snapshots.versions(found.code)
+            if not published:
+                return found.code, None, await exports.draft_workbook(found.code, _actor())
+            version = published[0].version
+        download = await exports.published_workbook(found.code, version)
+        if download is None:
+            raise CommandError(f"{found.code} 没有第 {version} 版 (no such version: {version})")
+        return found.code, version, download
+
+    code, version, download = _run(export)
+    if version is None:
+        print("尚未发布任何版本，导出的是草稿 (nothing published yet: exporting the draft)", file=sys.stderr)
+    with download.file as source, target.open("wb") as written:
+        shutil.copyfileobj(source, written)
+    shown = f"第 {version} 版 version {version}" if version is not None else "草稿 draft"
+    print(f"已导出 exported: {code} {shown} → {target}")
 
 
 def scores_import(args: argparse.Namespace) -> None:
@@ -586,6 +621,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=ranking_exclude)
     ranking.add_parser("verify", help="recompute every published checksum and name any that differ"
                        ).set_defaults(handler=ranking_verify)
+    p = ranking.add_parser("export", help="write the ranking workbook (xlsx): a published version, by default the "
+                           "latest, or the draft while nothing is published")
+    p.add_argument("round", metavar="ROUND", help="round code or numeric id")
+    p.add_argument("--version", type=int, metavar="N", help="the published version (default: the latest)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    p.set_defaults(handler=ranking_export)
 
     scores = commands.add_parser("scores", help="inspection scores").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -1,5 +1,6 @@
 """Workbooks of an evaluation period for the office and the auditors (PRODUCT.md §1 and §5):
-the results per department, and the approved comments with the departments' answers.
+the results per department, and the approved comments with the departments' answers; and every
+individual rating behind a ranking, as a CSV streamed in batches.
 
 The data is read on the event loop; the workbook is built in a worker thread with openpyxl's
 write-only mode (rows go straight to disk, not into a tree of cells) and streamed from there.
@@ -9,7 +10,10 @@ context variable of the request.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -184,3 +188,42 @@ def _build_comments(sheet_name: str, titles: list[str], table: list[dict[str, An
             text(sheet, row["answer"], wrap=True), spreadsheets.time_cell(sheet, row["answered_at"]),
         ])
     return spreadsheets.save(workbook)
+
+
+RATINGS_CSV_COLUMNS = ("unit_code", "unit_name", "channel", "source", "level", "reason", "reason_text",
+                       "comment_status", "created_at")
+RATINGS_BATCH = 2000
+
+
+def _csv_lines(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows([[spreadsheets.csv_safe(value) for value in row] for row in rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+async def ratings_csv(period_id: int | None, department_ids: Collection[int]) -> AsyncIterator[bytes]:
+    """Every individual rating of a period for the given departments, as stored: UTF-8 with a
+    BOM (Excel reads Chinese CSV as ANSI without it), times in +08:00, codes rather than labels.
+    Read in batches by id, so a period of a million ratings is never in memory at once. Never the
+    voter id or the panel code; the comment stays with its moderation (only its status is here);
+    tallies are counts, not ratings, and are in the ranking workbook instead. Whatever a person
+    typed cannot run as a formula when the file is opened in a spreadsheet."""
+    yield "\ufeff".encode() + _csv_lines([list(RATINGS_CSV_COLUMNS)])
+    if period_id is None or not department_ids:
+        return
+    chosen = sorted(department_ids)
+    after = 0
+    while True:
+        rows = await Rating.select(
+            Rating.id, Rating.department.code, Rating.department.name, Rating.channel, Rating.source, Rating.level,
+            Rating.reason.label, Rating.reason_text, Rating.comment_status, Rating.created_at,
+        ).where(
+            (Rating.period == period_id) & Rating.department.is_in(chosen) & (Rating.id > after)
+        ).order_by(Rating.id).limit(RATINGS_BATCH)
+        if not rows:
+            return
+        yield _csv_lines([[row["department.code"], row["department.name"], row["channel"], row["source"], row["level"],
+                           row["reason.label"] or "", row["reason_text"], row["comment_status"],
+                           clock.format_local(row["created_at"])] for row in rows])
+        after = rows[-1]["id"]

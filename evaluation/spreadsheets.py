@@ -22,7 +22,7 @@ from urllib.parse import quote
 import anyio
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evaluation import clock
@@ -131,12 +131,14 @@ def _with_header(rows: list[list[str]]) -> tuple[list[str], Rows]:
     return header, result
 
 
-# Writing ----------------------------------------------------------------------------------------
-
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TEXT_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+TITLE_FONT = Font(bold=True, size=16)
+TITLE_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+THIN = Side(style="thin", color="808080")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def clean_text(value: Any) -> str:
@@ -173,7 +175,7 @@ def text_cell(sheet: Any, value: Any, wrap: bool = False) -> WriteOnlyCell:
     return cell
 
 
-def number_cell(sheet: Any, value: int | Decimal, number_format: str = "0") -> WriteOnlyCell:
+def number_cell(sheet: Any, value: int | Decimal | None, number_format: str = "0") -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell
@@ -188,13 +190,16 @@ def time_cell(sheet: Any, moment: dt.datetime | None) -> WriteOnlyCell | None:
     return cell
 
 
+def header_cell(sheet: Any, title: str | None) -> WriteOnlyCell:
+    """A bold, shaded column title; None for the covered cells of a merged title (styled alike,
+    so that the merged range is shaded and ruled all over)."""
+    cell = text_cell(sheet, title) if title is not None else WriteOnlyCell(sheet)
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+    return cell
+
+
 def header_row(sheet: Any, titles: Iterable[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for title in titles:
-        cell = text_cell(sheet, title)
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
-        cells.append(cell)
-    return cells
+    return [header_cell(sheet, title) for title in titles]
 
 
 def set_widths(sheet: Any, widths: Iterable[float]) -> None:
@@ -210,6 +215,33 @@ def start_table(sheet: Any, titles: list[str], widths: Iterable[float]) -> None:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}1"
     sheet.append(header_row(sheet, titles))
+
+
+def title_row(sheet: Any, title: str, columns: int) -> None:
+    """A large title over the first ``columns`` columns of a new row (a normal, not write-only,
+    sheet: merging needs the cells), as a printed table starts."""
+    cell = text_cell(sheet, title)
+    cell.font, cell.alignment = TITLE_FONT, TITLE_ALIGNMENT
+    sheet.append([cell])
+    row = sheet.max_row
+    sheet.row_dimensions[row].height = 30
+    if columns > 1:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+
+
+def print_landscape(sheet: Any, title_rows: str | None = None) -> None:
+    """A4 landscape, as wide as one page and as long as it needs, page numbers at the foot;
+    ``title_rows`` ("3:4") are printed again at the top of every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = _("第 &P 页，共 &N 页")
+    if title_rows:
+        sheet.print_title_rows = title_rows
 
 
 def save(workbook: Any) -> IO[bytes]:

@@ -41,9 +41,13 @@ async def _draft(code: str) -> dict[str, Any]:
     return row
 
 
+async def covered_department_ids(round_id: int) -> set[int]:
+    """The departments a round covers: one checklist each."""
+    return {r["department"] for r in await Checklist.select(Checklist.department).where(Checklist.round == round_id)}
+
+
 async def _cover(actor: str, row: dict[str, Any], department_ids: list[tuple[int, str]]) -> int:
-    covered = {r["department"] for r in await Checklist.select(Checklist.department).where(
-        Checklist.round == row["id"])}
+    covered = await covered_department_ids(row["id"])
     new = [(department_id, code) for department_id, code in department_ids if department_id not in covered]
     if new:
         await Checklist.insert(*[Checklist(round=row["id"], department=department_id,

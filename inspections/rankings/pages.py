@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation import cache, clock, ratings
+from evaluation import cache, ratings
 from evaluation.accounts import SignedIn
 from inspections import checklists, rounds
 from inspections.checklists import ChecklistPage
@@ -59,13 +59,6 @@ def _figures(document: dict[str, Any]) -> dict[str, Any]:
     return {key: document[key] for key in ("groups", "not_ranked", "settings", "period", "indicators", "no_index")}
 
 
-def draft_document(draft: Draft) -> dict[str, Any]:
-    """The draft in the shape of a published version (version 0), so that the office reviews
-    exactly what publishing would freeze."""
-    return snapshots.document(draft, version=0, title=snapshots.default_title(draft.round), reason="",
-                              published_by="", published_at=clock.now())
-
-
 async def office_ranking(code: str) -> OfficeRanking | None:
     found = await rounds.find(code)
     if found is None or found.code != code:
@@ -73,7 +66,7 @@ async def office_ranking(code: str) -> OfficeRanking | None:
     draft = await drafts.draft_ranking(found)
     versions = await snapshots.versions(code)
     latest = await snapshots.find(code, versions[0].version) if versions else None
-    return OfficeRanking(round=found, draft=draft, view=RankingView(draft_document(draft)), versions=versions,
+    return OfficeRanking(round=found, draft=draft, view=RankingView(snapshots.draft_document(draft)), versions=versions,
                          latest_figures=_figures(latest.document) if latest else None)
 
 

@@ -39,6 +39,7 @@ from inspections.rounds import Round
 from inspections.scoring import format_points
 
 FORMAT = "pingyi.ranking.v1"
+DRAFT_VERSION = 0  # the office's draft, in the shape of a published version
 MAX_REASON = 500
 MAX_TITLE = 200
 
@@ -152,6 +153,13 @@ def document(draft: Draft, *, version: int, title: str, reason: str, published_b
 
 def default_title(found: Round) -> str:
     return _("{name}结果通报").format(name=found.name)
+
+
+def draft_document(draft: Draft, actor: str = "") -> dict[str, Any]:
+    """The draft as version 0, made now (by ``actor`` when someone exports it): the office
+    reviews and downloads exactly what publishing would freeze."""
+    return document(draft, version=DRAFT_VERSION, title=default_title(draft.round), reason="", published_by=actor,
+                    published_at=clock.now())
 
 
 def _clean(text: str | None, most: int) -> str:

@@ -7,9 +7,25 @@ from __future__ import annotations
 from evaluation.departments import GROUP_LABELS
 from evaluation.i18n import N_, _
 from inspections.checklist_rules import STATUS_LABELS
-from inspections.rankings.compiling import EXCLUDED, UNFINISHED, Reason
+from inspections.rankings.compiling import (
+    EXCLUDED,
+    INDEX_ALL_MEAN,
+    INDEX_GROUP_MEAN,
+    INDEX_NONE,
+    INDEX_OWN,
+    INDEX_OWN_BELOW_SAMPLE,
+    UNFINISHED,
+    Reason,
+)
 
 STATE_LABELS = {EXCLUDED: N_("不参加排名"), UNFINISHED: N_("未完成")}
+INDEX_SOURCE_LABELS = {
+    INDEX_OWN: N_("本单位指数"),
+    INDEX_OWN_BELOW_SAMPLE: N_("本单位指数（样本不足）"),
+    INDEX_GROUP_MEAN: N_("本组平均指数"),
+    INDEX_ALL_MEAN: N_("全部单位平均指数"),
+    INDEX_NONE: N_("无可采用的指数，计 0"),
+}
 BLOCKER_LABELS = {
     "no_units": N_("本批次没有覆盖任何单位。"),
     "unfinished": N_("还有单位的检查表未审核通过：每个单位须审核通过或标为不参加排名。"),
@@ -59,3 +75,8 @@ def blocker_text(code: str) -> str:
 
 def group_label(group: str) -> str:
     return _(GROUP_LABELS[group]) if group in GROUP_LABELS else group
+
+
+def index_source_label(source: str) -> str:
+    """Where the index a unit's public component uses came from."""
+    return _(INDEX_SOURCE_LABELS[source]) if source in INDEX_SOURCE_LABELS else source

@@ -1,3 +1,3 @@
-from inspections.rankings.routes import notices, office
+from inspections.rankings.routes import downloads, notices, office
 
-ROUTES = [*office.ROUTES, *notices.ROUTES]
+ROUTES = [*office.ROUTES, *notices.ROUTES, *downloads.ROUTES]
