@@ -16,6 +16,7 @@ from evaluation.tables import Account, Department
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound, Team, TeamMember
 from tests.browser.checklist_fixtures import in_a_thread
 from tests.browser.conftest import OFFICE_USERNAME, Visit
+from tests.browser.test_accessibility import AXE, BLOCKING, _describe
 from tests.conftest import PASSWORD
 from tests.inspections.conftest import Inspection, open_sample_round
 
@@ -99,3 +100,17 @@ def test_the_office_publishes_then_corrects_and_the_public_sees_both_versions(op
     expect(citizen.page).to_have_url(citizen.url("/rankings/2024-kh/2"))
     expect(citizen.page.locator(".superseded-banner")).to_have_count(0)
     expect(citizen.page.locator(".versions")).to_contain_text("已被第 2 版取代")
+
+
+@pytest.mark.parametrize("viewport_name", ["phone"])
+def test_the_ranking_pages_have_no_serious_accessibility_violations(open_tab, approved_round):
+    """After the test above: the draft, the notification and a unit's page."""
+    tab = open_tab(bypass_csp=True)
+    sign_in(tab, "/staff/rounds/2024-kh/ranking")
+    for path in ("/staff/rounds/2024-kh/ranking", "/rankings/2024-kh/1", "/rankings/2024-kh/1/units/150902",
+                 "/staff/rounds/2024-kh/ranking/units/150981"):
+        tab.goto(path)
+        tab.page.add_script_tag(path=str(AXE))
+        results = tab.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        blocking = [violation for violation in results["violations"] if violation["impact"] in BLOCKING]
+        assert not blocking, f"axe-core on {path}:\n{_describe(blocking)}"
