@@ -167,9 +167,6 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-# Export -------------------------------------------------------------------------------------------
-
-
 def export_rows(system: indicators.System) -> list[dict[str, str]]:
     return [{"year": str(system.year), **item.values()} for item in system.rows()]
 

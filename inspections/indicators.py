@@ -211,9 +211,6 @@ def _row_of(item: Item) -> Row:
                item.scoring_rule, item.per_occurrence)
 
 
-# Systems ------------------------------------------------------------------------------------------
-
-
 @dataclass
 class SystemForm:
     """A new system (year, code, name, point step) or a copy's target (a copy keeps its source's
@@ -367,9 +364,6 @@ async def replace_indicators(system_id: int, rows: list[Row]) -> None:
     """Inside a write transaction, the system already locked and found unfrozen."""
     await Indicator.delete().where(Indicator.system == system_id)
     await insert_rows(system_id, rows)
-
-
-# The editor ---------------------------------------------------------------------------------------
 
 
 @dataclass
