@@ -229,17 +229,20 @@ def period_show(args: argparse.Namespace) -> None:
 
 def indicators_import(args: argparse.Namespace) -> None:
     from inspections import indicator_files, indicators
+    from inspections.indicator_rules import points_text
 
     path = _existing_file(args.file)
     try:
         result = _run(lambda: indicator_files.import_system(_actor(), args.year, args.code, args.name, path.name,
-                                                            path.read_bytes(), replace=args.replace))
+                                                            path.read_bytes(), replace=args.replace,
+                                                            point_step=args.step))
     except indicators.IndicatorError as refusal:
         raise CommandError(str(refusal)) from refusal
     _refuse_bad_rows(result.errors)
     done = "已替换 replaced" if result.replaced else "已导入 imported"
     print(f"{done}: {result.year}/{result.code} {result.name} (id {result.system_id}), "
-          f"{result.categories} 类目 categories, {result.items} 指标项 items")
+          f"{result.categories} 类目 categories, {result.items} 指标项 items, "
+          f"分值单位 step {points_text(result.point_step)}")
 
 
 def indicators_export(args: argparse.Namespace) -> None:
@@ -567,6 +570,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the system's name (default: <year>年度考核指标体系)")
     p.add_argument("--replace", action="store_true",
                    help="replace the indicators of an existing system that no round has opened with")
+    # Checked by the import itself, so that a bad value gets the same one line as in the web form.
+    p.add_argument("--step", metavar="0.5|0.1",
+                   help="the system's point step: every point must be a multiple (default 0.5; "
+                   "with --replace, the system keeps its step unless given)")
     p.set_defaults(handler=indicators_import)
     p = indicator_commands.add_parser("export", help="export an indicator system in the import layout")
     p.add_argument("file", help="FILE.csv, FILE.xlsx, or - for CSV on standard output")

@@ -59,8 +59,9 @@ def locked_message(round_status: str, status: str, is_member: bool) -> str:
     return _("这份考核清单现在不能修改。")
 
 
-def parse_value(kind: str, max_points: Decimal, text: str) -> Decimal | None:
-    """The value an inspector typed, checked against the item's kind; "" means unanswered."""
+def parse_value(kind: str, max_points: Decimal, step: Decimal, text: str) -> Decimal | None:
+    """The value an inspector typed, checked against the item's kind and, for points, the
+    system's point step (PRODUCT.md §4); "" means unanswered."""
     text = (text or "").strip().replace("，", ".").replace("．", ".")
     if not text:
         return None
@@ -80,10 +81,9 @@ def parse_value(kind: str, max_points: Decimal, text: str) -> Decimal | None:
         ):
             raise AnswerError(_("扣分次数须为 0 到 {most} 之间的整数。").format(most=MAX_OCCURRENCES))
         return Decimal(int(value))
-    if value is None or not (0 <= value <= max_points) or (value * 2) % 1 != 0:
-        raise AnswerError(
-            _("得分须在 0 到 {most} 分之间，以 0.5 分为单位。").format(most=format_points(as_decimal(max_points)))
-        )
+    if value is None or not (0 <= value <= max_points) or value % step != 0:
+        raise AnswerError(_("得分须在 0 到 {most} 分之间，以 {step} 分为单位。").format(
+            most=format_points(as_decimal(max_points)), step=format_points(as_decimal(step))))
     return value.quantize(Decimal("0.1"))
 
 

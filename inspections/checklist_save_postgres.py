@@ -16,8 +16,9 @@ row is not locked, as every save of a round would then share one row lock: a rou
 this save waits for another save of the same item still takes this save, as it would a save
 that began an instant before the close.
 
-Whether the page's value is valid depends on the item's kind: it is checked before the statement
-from the indicator, kept per process once its system is frozen (it can then never change).
+Whether the page's value is valid depends on the item's kind, its max and its system's point
+step: it is checked before the statement from the indicator, kept per process once its system is
+frozen (none of the three can change then).
 """
 
 from __future__ import annotations
@@ -42,13 +43,14 @@ _EDITABLE_SQL = ", ".join(f"'{status}'" for status in sorted(EDITABLE))  # enum 
 _SAVE_TEMPLATE = f"""
     WITH ctx AS (
         SELECT a.id AS answer_id, a.value, a.note, a.version, a.answered_at, c.id AS checklist_id, c.status,
-               r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence,
+               r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence, sy.point_step,
                EXISTS (SELECT 1 FROM team_member m WHERE m.team = c.team AND m.account = $1::int) AS is_member,
                (SELECT s.version FROM answer_save s WHERE s.save_id = $2::text AND s.answer = a.id) AS saved_version
         FROM checklist_answer a
         JOIN checklist c ON c.id = a.checklist
         JOIN inspection_round r ON r.id = c.round
         JOIN indicator i ON i.id = a.indicator
+        JOIN indicator_system sy ON sy.id = i.system
         WHERE a.checklist = $3::int AND a.indicator = $4::int
         FOR UPDATE OF a FOR {{checklist_lock}} OF c
     ), answer AS (
@@ -93,14 +95,15 @@ _SAVE_FIRST = _SAVE_TEMPLATE.format(checklist_lock="NO KEY UPDATE")
 _SAVE = _SAVE_TEMPLATE.format(checklist_lock="SHARE")
 _PROGRESS_COLUMNS = ("code", "parent_code", "kind", "max_points", "per_occurrence", "value")
 _INDICATOR = """
-    SELECT i.kind, i.max_points, s.frozen_at FROM indicator i JOIN indicator_system s ON s.id = i.system
+    SELECT i.kind, i.max_points, s.point_step, s.frozen_at FROM indicator i JOIN indicator_system s ON s.id = i.system
     WHERE i.id = $1
 """
 _SAVED_VERSION = "SELECT version FROM answer_save WHERE save_id = $1 AND answer = $2"
 _CURRENT_POSTGRES = CURRENT_ANSWER.replace("{}", "$1")
 
 _FROZEN_INDICATORS_KEPT = 10_000
-_frozen_indicators: dict[int, tuple[str, Decimal]] = {}  # id → (kind, max points), of frozen systems only
+# id → (kind, max points, point step), of frozen systems only
+_frozen_indicators: dict[int, tuple[str, Decimal, Decimal]] = {}
 # Checklists seen past "not started" (no checklist goes back to it): their saves share the lock.
 _started_checklists: set[int] = set()
 
@@ -115,14 +118,14 @@ async def _query(method: str, query: str, *args: Any) -> Any:
         return await getattr(transaction.connection, method)(query, *args)
 
 
-async def _indicator(indicator_id: int) -> tuple[str, Decimal] | None:
+async def _indicator(indicator_id: int) -> tuple[str, Decimal, Decimal] | None:
     kept = _frozen_indicators.get(indicator_id)
     if kept is not None:
         return kept
     row = await _query("fetchrow", _INDICATOR, indicator_id)
     if row is None:
         return None
-    indicator = (row["kind"], as_decimal(row["max_points"]))
+    indicator = (row["kind"], as_decimal(row["max_points"]), as_decimal(row["point_step"]))
     if row["frozen_at"] is not None:
         if len(_frozen_indicators) >= _FROZEN_INDICATORS_KEPT:
             _frozen_indicators.clear()
@@ -143,7 +146,8 @@ async def store_postgres(account: SignedIn, checklist_id: int, indicator_id: int
     valid = indicator is not None and bool(SAVE_ID.fullmatch(save_id or "")) and base is not None
     if indicator is not None:
         try:
-            value = parse_value(indicator[0], indicator[1], value_text)
+            kind, max_points, step = indicator
+            value = parse_value(kind, max_points, step, value_text)
             clean_note = parse_note(note)
         except AnswerError:
             valid = False

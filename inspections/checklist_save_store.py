@@ -49,13 +49,14 @@ GROUP_MAX_SAVES = 64
 _CONTEXT = """
     SELECT a.id AS answer_id, a.value, a.note, a.version, a.answered_at, c.id AS checklist_id, c.status,
            r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence,
-           acc.display_name, acc.username,
+           sy.point_step, acc.display_name, acc.username,
            EXISTS (SELECT 1 FROM team_member m WHERE m.team = c.team AND m.account = {}) AS is_member,
            s.version AS saved_version
     FROM checklist_answer a
     JOIN checklist c ON c.id = a.checklist
     JOIN inspection_round r ON r.id = c.round
     JOIN indicator i ON i.id = a.indicator
+    JOIN indicator_system sy ON sy.id = i.system
     LEFT JOIN account acc ON acc.id = a.answered_by
     LEFT JOIN answer_save s ON s.save_id = {} AND s.answer = a.id
     WHERE a.checklist = {} AND a.indicator = {}
@@ -134,7 +135,8 @@ def refusal_of(account: SignedIn, row: dict[str, Any] | None, save_id: str, base
 
 
 def parsed(row: dict[str, Any], value_text: str, note: str) -> tuple[Decimal | None, str]:
-    return parse_value(row["kind"], as_decimal(row["max_points"]), value_text), parse_note(note)
+    step = as_decimal(row["point_step"])
+    return parse_value(row["kind"], as_decimal(row["max_points"]), step, value_text), parse_note(note)
 
 
 def _audit_entry(row: dict[str, Any], actor: str, value: Decimal | None, note: str) -> tuple[Any, ...]:

@@ -93,6 +93,7 @@ class ChecklistPage:
     review_comment: str
     editable: bool  # this account may change answers now
     is_member: bool  # this account belongs to the checklist's team
+    point_step: Decimal  # the indicator system's: what the steppers add and take away
     categories: list[CategoryState]
     score: ChecklistScore
 
@@ -112,11 +113,12 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
     rows = await Checklist.raw(
         """
         SELECT c.id, c.status, c.review_comment, r.code AS round_code, r.name AS round_name,
-               r.status AS round_status, r.deadline, r.system, d.code AS department_code,
+               r.status AS round_status, r.deadline, r.system, sy.point_step, d.code AS department_code,
                d.name AS department_name, t.name AS team_name,
                EXISTS (SELECT 1 FROM team_member m WHERE m.team = c.team AND m.account = {}) AS is_member
         FROM checklist c
         JOIN inspection_round r ON r.id = c.round
+        JOIN indicator_system sy ON sy.id = r.system
         JOIN department d ON d.id = c.department
         LEFT JOIN team t ON t.id = c.team
         WHERE c.id = {}
@@ -188,7 +190,7 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
         department_name=head["department_name"], team_name=head["team_name"] or "",
         review_comment=head["review_comment"] or "",
         editable=is_editable(head["round_status"], head["status"], is_member), is_member=is_member,
-        categories=categories, score=score,
+        point_step=as_decimal(head["point_step"]), categories=categories, score=score,
     )
 
 

@@ -5,6 +5,9 @@ or item, each category followed by its items. CSV and xlsx carry the same column
 An import is all or nothing: a file with any problem is refused whole, every problem listed by
 its line. A system is created for a new (year, code); an existing one is replaced only when asked
 to and only while no round has opened with it (PRODUCT.md, Settled questions).
+
+The point step is not a column: it is given with the import (0.5 when not given; a replaced
+system keeps its own unless one is given), and the file's points are checked against it.
 """
 
 from __future__ import annotations
@@ -23,8 +26,17 @@ from evaluation import audit, spreadsheets
 from evaluation.database import write_transaction
 from evaluation.i18n import _
 from inspections import indicators
-from inspections.indicator_rules import FIELDS, Row, check_fields, check_structure, row_values
-from inspections.indicators import IndicatorError, SystemForm, audit_target
+from inspections.indicator_rules import (
+    DEFAULT_STEP,
+    FIELDS,
+    Row,
+    check_fields,
+    check_structure,
+    parse_step,
+    points_text,
+    row_values,
+)
+from inspections.indicators import IndicatorError, SystemForm, audit_target, step_of
 from inspections.tables import IndicatorSystem
 
 COLUMNS = ("year", *FIELDS)
@@ -38,6 +50,7 @@ class ImportResult:
     year: int = 0
     code: str = ""
     name: str = ""
+    point_step: Decimal = DEFAULT_STEP
     replaced: bool = False
     categories: int = 0
     items: int = 0
@@ -52,8 +65,10 @@ def read_file(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]
         raise IndicatorError(str(refusal)) from refusal
 
 
-def validate_rows(lines: list[tuple[int, dict[str, str]]], year: int) -> tuple[list[Row], list[str]]:
-    """The rows in file order, or every problem as "第 N 行：…；…" (the lines in order)."""
+def validate_rows(lines: list[tuple[int, dict[str, str]]], year: int,
+                  step: Decimal) -> tuple[list[Row], list[str]]:
+    """The rows in file order, their points in ``step``, or every problem as "第 N 行：…；…" (the
+    lines in order)."""
     problems: dict[int, list[str]] = {}
     rows: list[Row] = []
     for line, values in lines:
@@ -62,7 +77,7 @@ def validate_rows(lines: list[tuple[int, dict[str, str]]], year: int) -> tuple[l
             found.append(_("年份为空"))
         elif values["year"] != str(year):
             found.append(_("年份 {found} 与指定的年份 {year} 不一致").format(found=values["year"], year=year))
-        row, errors = check_fields(values, line)
+        row, errors = check_fields(values, step, line)
         found.extend(errors[key] for key in FIELDS if key in errors)
         if row is not None:
             rows.append(row)
@@ -84,45 +99,57 @@ def _counts(rows: list[Row]) -> tuple[int, int]:
 
 
 async def import_system(actor: str, year: int, code: str | None, name: str | None, filename: str, content: bytes,
-                        replace: bool = False) -> ImportResult:
+                        replace: bool = False, point_step: str | None = None) -> ImportResult:
     """Creates the system (year, code) from a file, or with ``replace`` puts the file's indicators
-    in place of an unfrozen one's. Row problems come back in ``errors`` (nothing stored); a file
-    that cannot be read, a taken (year, code) without ``replace`` and a frozen system raise
-    IndicatorError."""
+    in place of an unfrozen one's. ``point_step`` ("0.5" or "0.1") sets the system's step; without
+    it a new system gets 0.5 and a replaced one keeps its step. Row problems come back in
+    ``errors`` (nothing stored); a file that cannot be read, a bad step, a taken (year, code)
+    without ``replace`` and a frozen system raise IndicatorError."""
     form = SystemForm(year=str(year), code=code or "", name=name or "")
     if not form.validate():
         raise IndicatorError(" ".join(form.errors.values()))
+    chosen, problem = parse_step(point_step) if point_step and point_step.strip() else (None, "")
+    if problem:
+        raise IndicatorError(problem)
     result = ImportResult(year=form.year_number, code=form.code)
-    rows, result.errors = validate_rows(read_file(filename, content), result.year)
-    if result.errors:
-        return result
-    result.categories, result.items = _counts(rows)
+    lines = read_file(filename, content)
     target = audit_target(result.year, result.code)
     async with write_transaction():
         existing = await indicators.find_system(result.year, result.code)
-        if existing is None:
-            result.name = form.name
-            result.system_id = await indicators.insert_system(result.year, result.code, result.name)
-            await indicators.insert_rows(result.system_id, rows)
-            await audit.record(actor, "indicator_system.import", target, new={
-                "year": result.year, "code": result.code, "name": result.name, "file": filename,
-                "indicators": [row_values(row) for row in rows]})
-            return result
-        if not replace:
+        if existing is not None and not replace:
             raise IndicatorError(_(
                 "已有 {year} 年度代码为 {code} 的指标体系；如要用该文件整体替换其指标，请勾选“替换”"
                 "（命令行加 --replace）。").format(year=result.year, code=result.code))
-        await indicators.lock_unfrozen(existing.id)
+        # Locked before the file is checked: the step it is checked against cannot change meanwhile.
+        locked = await indicators.lock_unfrozen(existing.id) if existing is not None else None
+        result.point_step = chosen or (step_of(locked) if locked is not None else DEFAULT_STEP)
+        rows, result.errors = validate_rows(lines, result.year, result.point_step)
+        if result.errors:
+            return result
+        result.categories, result.items = _counts(rows)
+        step = points_text(result.point_step)
+        if existing is None:
+            result.name = form.name
+            result.system_id = await indicators.insert_system(result.year, result.code, result.name,
+                                                              result.point_step)
+            await indicators.insert_rows(result.system_id, rows)
+            await audit.record(actor, "indicator_system.import", target, new={
+                "year": result.year, "code": result.code, "name": result.name, "point_step": step, "file": filename,
+                "indicators": [row_values(row) for row in rows]})
+            return result
         result.system_id, result.replaced = existing.id, True
         # The name given replaces the old one; without one the system keeps its name.
         result.name = name.strip() if name and name.strip() else existing.name
-        if result.name != existing.name:
-            await IndicatorSystem.update({IndicatorSystem.name: result.name}).where(IndicatorSystem.id == existing.id)
+        await IndicatorSystem.update(
+            {IndicatorSystem.name: result.name, IndicatorSystem.point_step: result.point_step}
+        ).where(IndicatorSystem.id == existing.id)
         await indicators.replace_indicators(existing.id, rows)
         await audit.record(
             actor, "indicator_system.replace", target,
-            old={"name": existing.name, "indicators": [item.values() for item in existing.rows()]},
-            new={"name": result.name, "file": filename, "indicators": [row_values(row) for row in rows]})
+            old={"name": existing.name, "point_step": points_text(step_of(locked)),
+                 "indicators": [item.values() for item in existing.rows()]},
+            new={"name": result.name, "point_step": step, "file": filename,
+                 "indicators": [row_values(row) for row in rows]})
     return result
 
 
@@ -138,9 +165,6 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
-
-
-# Export -------------------------------------------------------------------------------------------
 
 
 def export_rows(system: indicators.System) -> list[dict[str, str]]:

@@ -1,6 +1,6 @@
 """The rules every indicator system obeys (PRODUCT.md §4 and Settled questions): two levels,
-points in steps of 0.5, a veto worth 0, a deduct item with its per-occurrence deduction, items of
-the category's kind, and items whose maxima fit within their category's max.
+points in the system's step (0.5 or 0.1), a veto worth 0, a deduct item with its per-occurrence
+deduction, items of the category's kind, and items whose maxima fit within their category's max.
 
 They are checked over the whole list of rows: the editor checks the system as it would be after
 the change, an import checks the file, so both refuse the same things.
@@ -29,7 +29,9 @@ ITEM_KINDS_BY_CATEGORY = {
     IndicatorKind.veto.value: (IndicatorKind.veto.value,),
 }
 NOT_IN_INSPECTION = (IndicatorKind.bonus.value, IndicatorKind.veto.value)
-STEP = Decimal("0.5")
+# The point steps a system may have (PRODUCT.md, Settled questions): 0.5 by default, or 0.1.
+DEFAULT_STEP = Decimal("0.5")
+STEPS = (DEFAULT_STEP, Decimal("0.1"))
 MAX_POINTS = Decimal("1000")
 MAX_TITLE = 200
 MAX_RULE = 2000
@@ -45,8 +47,20 @@ def points_text(value: Decimal | None) -> str:
     return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
-def parse_points(text: str) -> tuple[Decimal | None, str]:
-    """Points typed by a person: (value, "") or (None, the reason it is refused)."""
+def parse_step(text: str | None) -> tuple[Decimal | None, str]:
+    """A point step chosen by a person: (0.5 or 0.1, "") or (None, the reason it is refused)."""
+    text = (text or "").strip()
+    try:
+        step = Decimal(text)
+    except InvalidOperation:
+        step = None
+    if step is None or step not in STEPS:
+        return None, _("分值单位“{text}”无效：只能是 0.5 或 0.1").format(text=text)
+    return next(allowed for allowed in STEPS if allowed == step), ""
+
+
+def parse_points(text: str, step: Decimal) -> tuple[Decimal | None, str]:
+    """Points typed by a person, in the system's step: (value, "") or (None, the reason it is refused)."""
     text = text.strip()
     try:
         value = Decimal(text)
@@ -54,8 +68,9 @@ def parse_points(text: str) -> tuple[Decimal | None, str]:
         return None, _("分值“{text}”不是数字").format(text=text)
     if not value.is_finite():
         return None, _("分值“{text}”不是数字").format(text=text)
-    if value < 0 or value % STEP != 0:
-        return None, _("分值 {text} 无效：须为不小于 0 的数，且为 0.5 的整数倍（如 2 或 1.5）").format(text=text)
+    if value < 0 or value % step != 0:
+        return None, _("分值 {text} 无效：须为不小于 0 的数，且为 {step} 的整数倍（如 2 或 1.5）").format(
+            text=text, step=points_text(step))
     if value > MAX_POINTS:
         return None, _("分值不能超过 {max}").format(max=points_text(MAX_POINTS))
     return value, ""
@@ -75,8 +90,8 @@ class Row:
     per_occurrence: Decimal | None
 
 
-def check_fields(values: dict[str, str], line: int = 0) -> tuple[Row | None, dict[str, str]]:
-    """One row's own rules. Returns the row, or the problems by field."""
+def check_fields(values: dict[str, str], step: Decimal, line: int = 0) -> tuple[Row | None, dict[str, str]]:
+    """One row's own rules, its points in the system's step. Returns the row, or the problems by field."""
     values = {key: (values.get(key) or "").strip() for key in FIELDS}
     errors: dict[str, str] = {}
     if not values["code"]:
@@ -93,7 +108,7 @@ def check_fields(values: dict[str, str], line: int = 0) -> tuple[Row | None, dic
     kind = values["kind"]
     if kind not in KIND_LABELS:
         errors["kind"] = _("类型“{kind}”不是 score、deduct、veto、bonus 之一").format(kind=kind)
-    max_points, problem = parse_points(values["max_points"]) if values["max_points"] else (None, _("分值为空"))
+    max_points, problem = parse_points(values["max_points"], step) if values["max_points"] else (None, _("分值为空"))
     if problem:
         errors["max_points"] = problem
     elif kind == IndicatorKind.veto.value and max_points != 0:
@@ -105,7 +120,7 @@ def check_fields(values: dict[str, str], line: int = 0) -> tuple[Row | None, dic
         if not values["per_occurrence"]:
             errors["per_occurrence"] = _("扣分项（deduct）须填写每次扣分（per_occurrence）")
         else:
-            per_occurrence, problem = parse_points(values["per_occurrence"])
+            per_occurrence, problem = parse_points(values["per_occurrence"], step)
             if problem or per_occurrence == 0:
                 errors["per_occurrence"] = problem or _("每次扣分须大于 0")
     elif values["per_occurrence"] and kind in KIND_LABELS:
@@ -165,6 +180,18 @@ def check_structure(rows: list[Row]) -> list[Problem]:
                 "类目 {code}（{title}）下各指标项分值合计 {total}，超过类目分值 {max}").format(
                     code=code, title=category.title, total=points_text(total), max=points_text(category.max_points))))
     return sorted(problems, key=lambda problem: problem.line)
+
+
+def off_step(rows: list[Row], step: Decimal) -> list[str]:
+    """The rows whose points are not multiples of ``step``, named as the office reads them
+    ("C1（分值 1.3）", "C8（每次扣分 0.3）"): what keeps a system from taking that step."""
+    found = []
+    for row in rows:
+        if row.max_points % step != 0:
+            found.append(_("{code}（分值 {points}）").format(code=row.code, points=points_text(row.max_points)))
+        if row.per_occurrence is not None and row.per_occurrence % step != 0:
+            found.append(_("{code}（每次扣分 {points}）").format(code=row.code, points=points_text(row.per_occurrence)))
+    return found
 
 
 def row_values(row: Row) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Indicator systems (考核指标体系, PRODUCT.md §4): a year's categories and their items, edited
-by the office, copied to another year, and frozen once a round using them opens.
+by the office, copied to another year, and frozen once a round using them opens. Each system has
+its point step (0.5 or 0.1): every point in it, and every answer given to it, is a multiple.
 
 The rules a system obeys are in inspections/indicator_rules.py; files (CSV and xlsx, import and
 export) in inspections/indicator_files.py.
@@ -18,14 +19,18 @@ from evaluation import audit, clock
 from evaluation.database import is_postgres, is_unique_violation, write_transaction
 from evaluation.i18n import N_, _
 from inspections.indicator_rules import (
+    DEFAULT_STEP,
     FIELDS,
     NOT_IN_INSPECTION,
     Row,
     check_fields,
     check_structure,
+    off_step,
+    parse_step,
     points_text,
     row_values,
 )
+from inspections.scoring import as_decimal
 from inspections.tables import Indicator, IndicatorKind, IndicatorSystem
 
 SYSTEM_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -92,6 +97,7 @@ class System:
     year: int
     code: str
     name: str
+    point_step: Decimal
     frozen_at: dt.datetime | None
     created_at: dt.datetime
     categories: list[Category] = field(default_factory=list)
@@ -135,8 +141,8 @@ def _item(row: dict[str, Any]) -> Item:
 
 
 def _system(row: dict[str, Any], indicators: Iterable[dict[str, Any]]) -> System:
-    system = System(id=row["id"], year=row["year"], code=row["code"], name=row["name"], frozen_at=row["frozen_at"],
-                    created_at=row["created_at"])
+    system = System(id=row["id"], year=row["year"], code=row["code"], name=row["name"],
+                    point_step=step_of(row), frozen_at=row["frozen_at"], created_at=row["created_at"])
     items = [_item(indicator) for indicator in indicators]
     by_code = {}
     for item in items:
@@ -147,6 +153,11 @@ def _system(row: dict[str, Any], indicators: Iterable[dict[str, Any]]) -> System
         if item.parent_code and item.parent_code in by_code:
             by_code[item.parent_code].items.append(item)
     return system
+
+
+def step_of(row: dict[str, Any]) -> Decimal:
+    """A system row's point step as a Decimal (SQLite hands NUMERIC back as a float)."""
+    return as_decimal(row["point_step"]) or DEFAULT_STEP
 
 
 def _ordered(query: Any) -> Any:
@@ -200,16 +211,15 @@ def _row_of(item: Item) -> Row:
                item.scoring_rule, item.per_occurrence)
 
 
-# Systems ------------------------------------------------------------------------------------------
-
-
 @dataclass
 class SystemForm:
-    """A new system (year, code, name) or a copy's target; code and name have defaults."""
+    """A new system (year, code, name, point step) or a copy's target (a copy keeps its source's
+    step); code, name and step have defaults."""
 
     year: str = ""
     code: str = ""
     name: str = ""
+    point_step: str = points_text(DEFAULT_STEP)
     errors: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> bool:
@@ -223,24 +233,32 @@ class SystemForm:
             self.errors["code"] = _("代码只能包含字母、数字、下划线和连字符，1 到 32 个字符。")
         if len(self.name) > 100:
             self.errors["name"] = _("名称不能超过 100 个字符。")
+        problem = parse_step(self.point_step)[1]
+        if problem:
+            self.errors["point_step"] = problem
         return not self.errors
 
     @property
     def year_number(self) -> int:
         return int(self.year)
 
+    @property
+    def step(self) -> Decimal:
+        return parse_step(self.point_step)[0] or DEFAULT_STEP
+
 
 def _taken_message(year: int, code: str) -> str:
     return _("已有 {year} 年度代码为 {code} 的指标体系。").format(year=year, code=code)
 
 
-async def insert_system(year: int, code: str, name: str) -> int:
+async def insert_system(year: int, code: str, name: str, point_step: Decimal) -> int:
     """Inside a write transaction; IndicatorError when (year, code) is taken."""
     if await IndicatorSystem.exists().where((IndicatorSystem.year == year) & (IndicatorSystem.code == code)):
         raise IndicatorError(_taken_message(year, code))
     try:
-        inserted = await IndicatorSystem.insert(
-            IndicatorSystem(year=year, code=code, name=name, created_at=clock.now())).returning(IndicatorSystem.id)
+        inserted = await IndicatorSystem.insert(IndicatorSystem(
+            year=year, code=code, name=name, point_step=point_step, created_at=clock.now())
+        ).returning(IndicatorSystem.id)
     except Exception as exc:
         if is_unique_violation(exc):  # created by someone else a moment ago
             raise IndicatorError(_taken_message(year, code)) from exc
@@ -262,28 +280,62 @@ async def create_system(actor: str, form: SystemForm) -> int | None:
         return None
     try:
         async with write_transaction():
-            system_id = await insert_system(form.year_number, form.code, form.name)
+            system_id = await insert_system(form.year_number, form.code, form.name, form.step)
             await audit.record(actor, "indicator_system.create", audit_target(form.year_number, form.code),
-                               new={"year": form.year_number, "code": form.code, "name": form.name})
+                               new={"year": form.year_number, "code": form.code, "name": form.name,
+                                    "point_step": points_text(form.step)})
     except IndicatorError as refusal:
         form.errors["code"] = str(refusal)
         return None
     return system_id
 
 
-async def rename_system(actor: str, system_id: int, name: str) -> str:
-    """Changes the name (year and code name the system everywhere and do not change).
-    Returns a problem to show, or ""."""
-    name = name.strip()
+@dataclass
+class SettingsForm:
+    """What the office may change in an unfrozen system: its name and its point step (year and
+    code name the system everywhere and do not change). An empty step keeps the current one."""
+
+    name: str = ""
+    point_step: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, system: System) -> SettingsForm:
+        return cls(name=system.name, point_step=points_text(system.point_step))
+
+
+async def update_system(actor: str, system_id: int, form: SettingsForm) -> bool:
+    """Changes the name and the step; False with ``form.errors`` when refused. A step that the
+    points already in the system are not multiples of is refused, naming those rows."""
+    name = form.name.strip()
     if not name or len(name) > 100:
-        return _("请填写名称（不超过 100 个字符）。")
+        form.errors["name"] = _("请填写名称（不超过 100 个字符）。")
+    step, problem = parse_step(form.point_step) if form.point_step.strip() else (None, "")
+    if problem:
+        form.errors["point_step"] = problem
+    if form.errors:
+        return False
     async with write_transaction():
         row = await lock_unfrozen(system_id)
-        if row["name"] != name:
-            await IndicatorSystem.update({IndicatorSystem.name: name}).where(IndicatorSystem.id == system_id)
+        current = step_of(row)
+        step = step or current
+        if step != current:
+            rows = [_row_of(_item(i)) for i in await _ordered(Indicator.select().where(Indicator.system == system_id))]
+            off = off_step(rows, step)
+            if off:
+                form.errors["point_step"] = _(
+                    "不能改为以 {step} 分为单位：以下指标的分值不是 {step} 的整数倍：{rows}。请先修改这些分值。"
+                ).format(step=points_text(step), rows="、".join(off))
+                return False
+        old = {"name": row["name"], "point_step": points_text(current)}
+        new = {"name": name, "point_step": points_text(step)}
+        changed = [key for key in old if old[key] != new[key]]
+        if changed:
+            await IndicatorSystem.update({IndicatorSystem.name: name, IndicatorSystem.point_step: step}).where(
+                IndicatorSystem.id == system_id)
             await audit.record(actor, "indicator_system.update", audit_target(row["year"], row["code"]),
-                               old={"name": row["name"]}, new={"name": name})
-    return ""
+                               old={key: old[key] for key in changed}, new={key: new[key] for key in changed})
+    return True
 
 
 async def copy_system(actor: str, system_id: int, form: SystemForm) -> int | None:
@@ -296,12 +348,12 @@ async def copy_system(actor: str, system_id: int, form: SystemForm) -> int | Non
     rows = [_row_of(item) for item in source.rows()]
     try:
         async with write_transaction():
-            new_id = await insert_system(form.year_number, form.code, form.name)
+            new_id = await insert_system(form.year_number, form.code, form.name, source.point_step)
             await insert_rows(new_id, rows)
             await audit.record(actor, "indicator_system.copy", audit_target(form.year_number, form.code),
                                old={"from": audit_target(source.year, source.code)},
                                new={"year": form.year_number, "code": form.code, "name": form.name,
-                                    "indicators": len(rows)})
+                                    "point_step": points_text(source.point_step), "indicators": len(rows)})
     except IndicatorError as refusal:
         form.errors["code"] = str(refusal)
         return None
@@ -312,9 +364,6 @@ async def replace_indicators(system_id: int, rows: list[Row]) -> None:
     """Inside a write transaction, the system already locked and found unfrozen."""
     await Indicator.delete().where(Indicator.system == system_id)
     await insert_rows(system_id, rows)
-
-
-# The editor ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -356,11 +405,11 @@ def _editor_problems(edited: Row, after: list[Row]) -> dict[str, str]:
 
 async def add_indicator(actor: str, system_id: int, form: IndicatorForm) -> bool:
     """A category (no parent) or an item under one, at the end of its category."""
-    row, form.errors = check_fields(form.values())
-    if row is None:
-        return False
     async with write_transaction():
         system = await lock_unfrozen(system_id)
+        row, form.errors = check_fields(form.values(), step_of(system))
+        if row is None:
+            return False
         existing = await _ordered(Indicator.select().where(Indicator.system == system_id))
         if any(indicator["code"] == row.code for indicator in existing):
             form.errors["code"] = _("代码 {code} 已被使用").format(code=row.code)
@@ -392,7 +441,7 @@ async def update_indicator(actor: str, system_id: int, indicator_id: int, form: 
         elif not form.parent_code.strip():
             form.errors["parent_code"] = _("请选择所属类目")
             return False
-        row, form.errors = check_fields(form.values())
+        row, form.errors = check_fields(form.values(), step_of(system))
         if row is None:
             return False
         if any(item.code == row.code and item.id != indicator_id for item in existing):

@@ -23,6 +23,8 @@ from evaluation.form_values import parse_date, parse_decimal, parse_int
 from evaluation.i18n import N_, _
 from evaluation.tables import EvaluationPeriod
 from inspections.checklists import STATUS_LABELS
+from inspections.indicator_rules import DEFAULT_STEP
+from inspections.scoring import as_decimal
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
@@ -68,6 +70,7 @@ class Round:
     system_code: str
     system_name: str
     system_frozen: bool
+    system_point_step: Decimal
     period_id: int | None
     period_code: str | None
     period_name: str | None
@@ -106,6 +109,7 @@ _ROUND_COLUMNS = (
     InspectionRound.system.code.as_alias("system_code"),
     InspectionRound.system.name.as_alias("system_name"),
     InspectionRound.system.frozen_at.as_alias("system_frozen_at"),
+    InspectionRound.system.point_step.as_alias("system_point_step"),
     InspectionRound.period.code.as_alias("period_code"),
     InspectionRound.period.name.as_alias("period_name"),
 )
@@ -115,7 +119,8 @@ def _round(row: dict[str, Any]) -> Round:
     return Round(
         id=row["id"], code=row["code"], name=row["name"], year=row["year"], system_id=row["system"],
         system_code=row["system_code"], system_name=row["system_name"],
-        system_frozen=row["system_frozen_at"] is not None, period_id=row["period"],
+        system_frozen=row["system_frozen_at"] is not None,
+        system_point_step=as_decimal(row["system_point_step"]) or DEFAULT_STEP, period_id=row["period"],
         period_code=row["period_code"], period_name=row["period_name"], deadline=row["deadline"],
         status=row["status"], opened_at=row["opened_at"], public_weight=Decimal(row["public_weight"]),
         convert_score=bool(row["convert_score"]), below_sample=row["below_sample"],

@@ -1,6 +1,6 @@
 """Scores entered in bulk from a spreadsheet, for teams that scored on paper (PRODUCT.md §4):
-columns ``unit_code, indicator_code, value``; value = points for score and bonus items,
-occurrences for deduct items, 1/0 for a veto.
+columns ``unit_code, indicator_code, value``; value = points for score and bonus items (in the
+indicator system's point step), occurrences for deduct items, 1/0 for a veto.
 
 A file is taken whole or not at all: every problem is listed by row and nothing is written until
 the file is clean. Each value is then written as a save would write it (``record_answer``: new
@@ -73,6 +73,7 @@ class _Lookups:
     checklists: dict[int, dict[str, Any]]  # department id → checklist id, status
     indicators: dict[str, dict[str, Any]]  # code → id, kind, max_points, parent_code
     answers: dict[tuple[int, int], int]  # (checklist, indicator) → answer id
+    point_step: Decimal  # the round's indicator system's
 
     @classmethod
     async def load(cls, found: Round) -> _Lookups:
@@ -93,6 +94,7 @@ class _Lookups:
             checklists={row["department"]: row for row in checklist_rows},
             indicators={row["code"]: row for row in indicators},
             answers={(row["checklist"], row["indicator"]): row["id"] for row in answers},
+            point_step=found.system_point_step,
         )
 
 
@@ -128,7 +130,8 @@ def _check_line(line: int, row: dict[str, str], lookups: _Lookups, seen: dict[tu
             problems.append(_("value 为空（得分项填分数，扣分项填次数，单项否决填 1 或 0）"))
         else:
             try:
-                value = checklists.parse_value(indicator["kind"], as_decimal(indicator["max_points"]), value_text)
+                value = checklists.parse_value(indicator["kind"], as_decimal(indicator["max_points"]),
+                                               lookups.point_step, value_text)
             except AnswerError as refusal:
                 problems.append(_("{code} 的 value“{value}”无效：{reason}").format(
                     code=indicator_code, value=value_text, reason=str(refusal).rstrip("。")))

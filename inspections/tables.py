@@ -1,11 +1,12 @@
 """The assessment side's tables: indicator systems, rounds, teams, checklists and their answers.
 
-Points are ``Numeric`` with one decimal place: every point value of PRODUCT.md is a multiple
-of 0.5, and the arithmetic is decimal, never float.
+Points are ``Numeric`` with one decimal place: every point value is a multiple of its indicator
+system's point step (0.5 or 0.1), and the arithmetic is decimal, never float.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from piccolo.columns import (
@@ -27,7 +28,7 @@ from evaluation.tables import Account, Department, EvaluationPeriod
 
 
 class IndicatorKind(StrEnum):
-    score = "score"  # 0 … max points, steps of 0.5
+    score = "score"  # 0 … max points, in the system's point step
     deduct = "deduct"  # starts at max, minus occurrences × per_occurrence, not below 0
     veto = "veto"  # 单项否决: triggered or not
     bonus = "bonus"  # 加分: 0 … max extra points, capped again by the round
@@ -41,6 +42,9 @@ class IndicatorSystem(Table, tablename="indicator_system"):
     year = Integer()
     code = Varchar(length=32)
     name = Varchar(length=100)
+    # Every point of the system (maxima, deductions, answers) is a multiple of this: 0.5 or 0.1
+    # (PRODUCT.md §4; published rankings print scores like 74.4).
+    point_step = Numeric(digits=(3, 1), default=Decimal("0.5"))
     frozen_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     # Unique on (year, code): an index made by the migration.

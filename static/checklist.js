@@ -13,6 +13,8 @@
   if (!root) return;
   var checklistId = root.getAttribute("data-checklist-id");
   var editable = root.getAttribute("data-editable") === "true";
+  // The indicator system's point step (0.5 or 0.1): points move and round by it.
+  var pointStep = parseFloat(root.getAttribute("data-point-step")) || 0.5;
   var STORAGE_KEY = "pingyi:checklist:" + checklistId + ":queue";
   var TEXT_DELAY_MS = 600;
   var MAX_RETRY_MS = 30000;
@@ -832,7 +834,7 @@
     else next = current + step;
     var top = item.kind === "deduct" ? 999 : item.max;
     next = Math.min(top, Math.max(0, next));
-    if (item.kind !== "deduct") next = Math.round(next * 2) / 2;
+    if (item.kind !== "deduct") next = Math.round(next / pointStep) * pointStep;
     setValue(item, formatNumber(next));
   }
 

@@ -19,14 +19,25 @@ from evaluation import spreadsheets
 from evaluation.i18n import _
 from evaluation.web import current_account, office, office_or_auditor, page, see_other
 from inspections import indicator_files, indicators
-from inspections.indicator_rules import FIELDS, ITEM_KINDS_BY_CATEGORY, KIND_LABELS, points_text
-from inspections.indicators import IndicatorError, IndicatorForm, SystemForm, SystemFrozen, SystemNotFound
+from inspections.indicator_rules import DEFAULT_STEP, FIELDS, ITEM_KINDS_BY_CATEGORY, KIND_LABELS, STEPS, points_text
+from inspections.indicators import (
+    IndicatorError,
+    IndicatorForm,
+    SettingsForm,
+    SystemForm,
+    SystemFrozen,
+    SystemNotFound,
+)
 
 PARTIAL_ID = "indicator-system"
 
 
 def _actor(request: Request) -> str:
     return current_account(request).username
+
+
+def _step_options() -> list[tuple[str, str]]:
+    return [(points_text(step), _("{step} 分").format(step=points_text(step))) for step in STEPS]
 
 
 def _options(system: indicators.System) -> dict[str, list[tuple[str, str]]]:
@@ -36,6 +47,7 @@ def _options(system: indicators.System) -> dict[str, list[tuple[str, str]]]:
         "parents": [(category.row.code, f"{category.row.code} {category.row.title}") for category in system.categories],
         "item_kinds": kinds,
         "category_kinds": [(kind, label) for kind, label in kinds if kind in ITEM_KINDS_BY_CATEGORY],
+        "steps": _step_options(),
     }
 
 
@@ -45,7 +57,7 @@ async def _list_page(status_code: int = 200, create_form: SystemForm | None = No
     return page("inspections/indicator_systems.html", status_code=status_code,
                 systems=await indicators.all_systems(), create_form=create_form or SystemForm(),
                 import_form=import_form or {}, import_errors=import_errors or [], import_error=import_error,
-                points=points_text)
+                steps=_step_options(), points=points_text)
 
 
 @get("/staff/indicators", guards=[office_or_auditor], name="indicator-systems")
@@ -55,7 +67,8 @@ async def list_systems() -> Template:
 
 @post("/staff/indicators", guards=[office], name="indicator-system-create")
 async def create_system(request: Request, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
-    form = SystemForm(year=data.get("year", ""), code=data.get("code", ""), name=data.get("name", ""))
+    form = SystemForm(year=data.get("year", ""), code=data.get("code", ""), name=data.get("name", ""),
+                      point_step=data.get("point_step") or points_text(DEFAULT_STEP))
     system_id = await indicators.create_system(_actor(request), form)
     if system_id is None:
         return await _list_page(422, create_form=form)
@@ -65,7 +78,7 @@ async def create_system(request: Request, data: URLEncodedBody[dict[str, str]]) 
 @post("/staff/indicators/import", guards=[office], name="indicator-system-import")
 async def import_system(request: Request) -> Template | Redirect:
     data = await request.form()
-    typed = {key: str(data.get(key) or "").strip() for key in ("year", "code", "name")}
+    typed = {key: str(data.get(key) or "").strip() for key in ("year", "code", "name", "point_step")}
     typed["replace"] = data.get("replace") == "on"
     upload = data.get("file")
     if not typed["year"].isdigit():
@@ -75,7 +88,7 @@ async def import_system(request: Request) -> Template | Redirect:
     try:
         result = await indicator_files.import_system(
             _actor(request), int(typed["year"]), typed["code"], typed["name"], upload.filename, await upload.read(),
-            replace=typed["replace"])
+            replace=typed["replace"], point_step=typed["point_step"])
     except IndicatorError as refusal:
         return await _list_page(422, import_form=typed, import_error=str(refusal))
     if result.errors:
@@ -96,6 +109,7 @@ async def _system_page(request: Request, system_id: int, status_code: int = 200,
     context.setdefault("category_form", IndicatorForm())
     context.setdefault("item_form", IndicatorForm(parent_code=context.pop("parent_code", "")))
     context.setdefault("copy_form", SystemForm(year=str(system.year + 1)))
+    context.setdefault("settings_form", SettingsForm.of(system))
     account = current_account(request)
     context["can_edit"] = account is not None and account.role == "office" and not system.frozen
     wanted = isinstance(request, HTMXRequest) and request.htmx.target == PARTIAL_ID
@@ -121,16 +135,17 @@ async def show_system(request: HTMXRequest, system_id: FromPath[int], edit: From
 
 
 @post("/staff/indicators/{system_id:int}", guards=[office], name="indicator-system-update")
-async def rename_system(request: HTMXRequest, system_id: FromPath[int],
+async def update_system(request: HTMXRequest, system_id: FromPath[int],
                         data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+    form = SettingsForm(name=data.get("name", ""), point_step=data.get("point_step", ""))
     try:
-        problem = await indicators.rename_system(_actor(request), system_id, data.get("name", ""))
+        updated = await indicators.update_system(_actor(request), system_id, form)
     except SystemNotFound as exc:
         raise NotFoundException() from exc
     except SystemFrozen as refusal:
         return await _system_page(request, system_id, 422, error=str(refusal))
-    if problem:
-        return await _system_page(request, system_id, 422, name_error=problem, typed_name=data.get("name", ""))
+    if not updated:
+        return await _system_page(request, system_id, 422, settings_form=form)
     return see_other(f"/staff/indicators/{system_id}?saved=1")
 
 
@@ -230,5 +245,5 @@ async def export_xlsx(system_id: FromPath[int]) -> Response:
                      indicator_files.export_filename(system, "xlsx"))
 
 
-ROUTES = [list_systems, create_system, import_system, show_system, rename_system, add_indicator, update_indicator,
+ROUTES = [list_systems, create_system, import_system, show_system, update_system, add_indicator, update_indicator,
           delete_indicator, copy_system, export_csv, export_xlsx]

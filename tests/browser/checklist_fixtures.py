@@ -117,3 +117,14 @@ def answer_elsewhere(inspection: Inspection, department: str, code: str, value: 
         }).where(ChecklistAnswer.id == row["id"])
 
     in_a_thread(write)
+
+
+def set_point_step(inspection: Inspection, step: str) -> None:
+    """The round's indicator system takes another point step (the live server reads it afresh on
+    SQLite, where the browser tests that use this run)."""
+
+    async def update() -> None:
+        await IndicatorSystem.update({IndicatorSystem.point_step: Decimal(step)}).where(
+            IndicatorSystem.id == inspection.system_id)
+
+    in_a_thread(update)

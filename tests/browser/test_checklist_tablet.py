@@ -16,6 +16,7 @@ from tests.browser.checklist_fixtures import (  # noqa: F401  (open_round is a f
     answers_on_server,
     evidence_on_server,
     open_round,
+    set_point_step,
     sign_in_to_checklist,
 )
 from tests.browser.conftest import Visit
@@ -269,3 +270,23 @@ def test_the_checklist_page_has_no_serious_accessibility_problem(open_tab: objec
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     blocking = [violation for violation in results["violations"] if violation["impact"] in BLOCKING]
     assert not blocking, _describe(blocking)
+
+
+def test_in_a_system_with_step_0_1_the_steppers_move_by_a_tenth(tab: Visit, open_round: Inspection) -> None:  # noqa: F811
+    set_point_step(open_round, "0.1")
+    try:
+        page = sign_in_to_checklist(tab, open_round, username="sunwei", department="150981")
+        item = card(page, "C1")
+        value = item.locator(".value-input")
+        expect(value).to_have_attribute("step", "0.1")
+        expect(item).to_contain_text("每档 0.1 分")
+        value.fill("7.4")
+        item.get_by_role("button", name="加 0.1 分").click()
+        expect(value).to_have_value("7.5")
+        item.get_by_role("button", name="减 0.1 分").click()
+        item.get_by_role("button", name="减 0.1 分").click()
+        expect(value).to_have_value("7.3")
+        expect(page.locator("#sync-state")).to_have_text("已保存")
+        assert answers_on_server(open_round, "150981")["C1"][0] == Decimal("7.3")
+    finally:
+        set_point_step(open_round, "0.5")

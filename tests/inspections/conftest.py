@@ -16,6 +16,7 @@ import pytest
 
 from evaluation import clock
 from evaluation.tables import Role
+from inspections import checklist_save_postgres
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
@@ -123,8 +124,24 @@ async def _account_id(username: str) -> int | None:
     return row["id"] if row else None
 
 
+@pytest.fixture(autouse=True)
+def _forget_frozen_indicators() -> None:
+    """The PostgreSQL save path keeps each indicator of a frozen system by id for the life of the
+    process (it can never change). Ids start again at 1 in every test, so what one test's system
+    left there must not answer for the next test's."""
+    checklist_save_postgres._frozen_indicators.clear()
+    checklist_save_postgres._started_checklists.clear()
+
+
 @pytest.fixture
 def inspection(departments: dict[str, int], people: dict[str, str]) -> Inspection:
     """Round 2026-kh, open: 集宁区 → 第一组 (liqiang), 丰镇市 → 第二组 (sunwei); every checklist
     not started, every item unanswered."""
     return run(open_sample_round(departments))
+
+
+def use_point_step(inspection: Inspection, step: str) -> None:
+    """Gives the round's (frozen) system another point step, as if it had been created with it:
+    call before any save, as the PostgreSQL save path keeps a frozen system's indicators."""
+    run(IndicatorSystem.update({IndicatorSystem.point_step: Decimal(step)})
+        .where(IndicatorSystem.id == inspection.system_id))

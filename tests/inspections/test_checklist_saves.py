@@ -14,7 +14,7 @@ from evaluation.tables import AuditEntry, Role
 from inspections.scoring import format_points
 from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, InspectionRound, Team, TeamMember
 from tests.conftest import Visitor, add_account, run, text_of
-from tests.inspections.conftest import Inspection
+from tests.inspections.conftest import Inspection, use_point_step
 
 JINING = "150902"
 
@@ -233,3 +233,39 @@ def test_a_form_posted_without_script_goes_back_to_the_item(visitor: Visitor, in
     assert response.status_code == 409
     assert "李强" in text_of(response.text)
     assert answer_row(inspection, "A3")["version"] == 1
+
+
+def test_a_save_of_7_4_is_refused_in_a_system_with_step_0_5(visitor: Visitor, inspection: Inspection) -> None:
+    visitor.sign_in("liqiang")
+    response = send(visitor, item_url(inspection, "C1"), "7.4")
+    assert response.status_code == 422
+    assert response.json() == {"status": "invalid", "message": "得分须在 0 到 25 分之间，以 0.5 分为单位。"}
+    form = visitor.post(item_url(inspection, "C1"), {"save_id": uuid.uuid4().hex, "base_version": "0", "value": "7.4",
+                                                     "note": ""}, follow_redirects=False)
+    assert form.status_code == 422
+    assert "得分须在 0 到 25 分之间，以 0.5 分为单位。" in text_of(form.text) and 'value="7.4"' in form.text
+    assert answer_row(inspection, "C1")["version"] == 0 and answer_audit() == []
+
+
+def test_a_system_with_step_0_1_takes_a_save_of_7_4_and_refuses_7_45(visitor: Visitor, inspection: Inspection) -> None:
+    use_point_step(inspection, "0.1")
+    visitor.sign_in("liqiang")
+    body = send(visitor, item_url(inspection, "C1"), "7.4").json()
+    assert (body["status"], body["value"], body["points"], body["inspection"]) == ("saved", "7.4", "7.4", "7.4")
+    response = send(visitor, item_url(inspection, "C1"), "7.45", base_version=1)
+    assert response.status_code == 422
+    assert response.json()["message"] == "得分须在 0 到 25 分之间，以 0.1 分为单位。"
+    assert send(visitor, item_url(inspection, "J1"), "2.3").json()["bonus"] == "2.3"
+    form = visitor.post(item_url(inspection, "C6"), {"save_id": uuid.uuid4().hex, "base_version": "0", "value": "18.7",
+                                                     "note": ""}, follow_redirects=False)
+    assert form.status_code == 303
+    assert [answer_row(inspection, code)["value"] for code in ("C1", "J1", "C6")] == [
+        Decimal("7.4"), Decimal("2.3"), Decimal("18.7")]
+    assert json.loads(answer_audit()[0]["new_value"]) == {"value": "7.4", "note": ""}
+
+    # The page's steppers and inputs move by the system's step.
+    page = visitor.get(f"/inspect/checklists/{inspection.checklists[JINING]}").text
+    assert 'data-point-step="0.1"' in page
+    card = page.split('id="item-C1"')[1].split("</article>")[0]
+    assert 'step="0.1" value="7.4"' in card and 'data-step="-0.1"' in card and 'data-step="0.1"' in card
+    assert 'aria-label="加 0.1 分"' in card and "每档 0.1 分" in text_of(card)

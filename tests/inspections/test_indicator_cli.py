@@ -5,6 +5,7 @@ unfrozen, export writes the same layout, changes are audited as cli:<user>."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from openpyxl import load_workbook
 
@@ -107,3 +108,69 @@ def test_command_line_mistakes_fail_in_one_line(tmp_path, capsys):
     assert cli.main(["indicators", "export", str(tmp_path / "out.txt"), "--year", "2030"]) == 1
     assert ".csv 或 .xlsx" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+TENTHS = ("year,code,parent_code,title,max_points,kind,scoring_rule,per_occurrence\n"
+          "2026,A,,组织保障,80,score,,\n"
+          "2026,A1,A,明确负责人,74.4,score,,\n"
+          "2026,A2,A,目录缺项,5.6,deduct,,0.3\n")
+
+
+def step_of(year, code):
+    return run(indicators.find_system(year, code)).point_step
+
+
+def test_an_import_with_step_0_1_takes_74_4_points_and_refuses_0_05(tmp_path, capsys):
+    tenths = tmp_path / "tenths.csv"
+    tenths.write_text(TENTHS, encoding="utf-8")
+    assert cli.main(["indicators", "import", str(tenths), "--year", "2026"]) == 1
+    err = capsys.readouterr().err
+    assert "第 3 行：分值 74.4 无效：须为不小于 0 的数，且为 0.5 的整数倍" in err
+    assert "第 4 行：分值 5.6 无效" in err and "分值 0.3 无效" in err and run(IndicatorSystem.count()) == 0
+
+    assert cli.main(["indicators", "import", str(tenths), "--year", "2026", "--step", "0.1"]) == 0
+    assert "分值单位 step 0.1" in capsys.readouterr().out
+    assert step_of(2026, "2026") == Decimal("0.1")
+    assert [(row["code"], row["max_points"], row["per_occurrence"]) for row in rows_of(2026, "2026")] == [
+        ("A", "80", ""), ("A1", "74.4", ""), ("A2", "5.6", "0.3")]
+    entry = run(AuditEntry.select().where(AuditEntry.action == "indicator_system.import").first())
+    assert '"point_step": "0.1"' in entry["new_value"]
+
+    finer = tmp_path / "finer.csv"
+    finer.write_text(TENTHS.replace("5.6,deduct,,0.3", "5.55,deduct,,0.05"), encoding="utf-8")
+    assert cli.main(["indicators", "import", str(finer), "--year", "2026", "--code", "fine", "--step", "0.1"]) == 1
+    err = capsys.readouterr().err
+    assert "第 4 行：分值 5.55 无效：须为不小于 0 的数，且为 0.1 的整数倍" in err and "分值 0.05 无效" in err
+
+    # The step is the system's, not a column: the export has the same columns as ever.
+    assert cli.main(["indicators", "export", "-", "--year", "2026"]) == 0
+    assert capsys.readouterr().out == TENTHS
+
+
+def test_a_step_other_than_0_5_or_0_1_is_refused_in_one_line(capsys):
+    assert cli.main(["indicators", "import", str(SAMPLE_SYSTEM), "--year", "2016", "--step", "0.25"]) == 1
+    err = capsys.readouterr().err
+    assert err == "pingyi: 分值单位“0.25”无效：只能是 0.5 或 0.1\n"
+    assert cli.main(["indicators", "import", str(SAMPLE_SYSTEM), "--year", "2016", "--step", "half"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    assert run(IndicatorSystem.count()) == 0
+
+
+def test_reimport_with_replace_sets_the_step_given_and_keeps_it_when_none_is(tmp_path, capsys):
+    current = tmp_path / "2026.csv"
+    current.write_bytes(sample_csv(2026))
+    assert cli.main(["indicators", "import", str(current), "--year", "2026"]) == 0
+    assert step_of(2026, "2026") == Decimal("0.5")
+    assert cli.main(["indicators", "import", str(current), "--year", "2026", "--replace", "--step", "0.1"]) == 0
+    assert step_of(2026, "2026") == Decimal("0.1")
+    tenths = tmp_path / "tenths.csv"
+    tenths.write_text(TENTHS, encoding="utf-8")
+    assert cli.main(["indicators", "import", str(tenths), "--year", "2026", "--replace"]) == 0
+    assert step_of(2026, "2026") == Decimal("0.1") and len(rows_of(2026, "2026")) == 3
+    capsys.readouterr()
+    assert cli.main(["indicators", "import", str(tenths), "--year", "2026", "--replace", "--step", "0.5"]) == 1
+    assert "第 3 行：分值 74.4 无效" in capsys.readouterr().err
+    assert step_of(2026, "2026") == Decimal("0.1")
+    entry = run(AuditEntry.select().where(AuditEntry.action == "indicator_system.replace").order_by(AuditEntry.id)
+                .first())
+    assert '"point_step": "0.5"' in entry["old_value"] and '"point_step": "0.1"' in entry["new_value"]

@@ -230,3 +230,111 @@ def test_the_auditor_reads_but_cannot_change_and_an_inspector_is_refused(visitor
         assert inspector.get(url).status_code == 403
     assert add(inspector, system_id, "K", "新类目", "5").status_code == 403
     assert run(Indicator.count().where(Indicator.system == system_id)) == 24
+
+
+def step_of(system_id):
+    return run(IndicatorSystem.select(IndicatorSystem.point_step).where(IndicatorSystem.id == system_id)
+               .first())["point_step"]
+
+
+def test_a_system_with_step_0_1_accepts_74_4_points_and_refuses_0_05(office):
+    response = office.post("/staff/indicators", {"year": "2026", "code": "", "name": "", "point_step": "0.1"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    system_id = int(response.headers["location"].split("/")[-1].split("?")[0])
+    assert step_of(system_id) == Decimal("0.1")
+    assert add(office, system_id, "A", "组织保障", "80").status_code == 303
+    assert add(office, system_id, "A1", "明确负责人", "74.4", parent="A").status_code == 303
+    assert add(office, system_id, "A2", "目录缺项", "5.6", kind="deduct", parent="A",
+               per_occurrence="0.3").status_code == 303
+    refused = add(office, system_id, "B", "政策解读", "0.05")
+    assert refused.status_code == 422
+    assert "分值 0.05 无效：须为不小于 0 的数，且为 0.1 的整数倍" in text_of(refused.text)
+    assert [(row["code"], row["max_points"]) for row in indicators_of(system_id)] == [
+        ("A", Decimal("80")), ("A1", Decimal("74.4")), ("A2", Decimal("5.6"))]
+    page = text_of(office.get(f"/staff/indicators/{system_id}").text)
+    assert "分值单位 0.1 分" in page and "74.4" in page and "0.1 的整数倍；单项否决填 0。" in page
+    created = run(AuditEntry.select().where(AuditEntry.action == "indicator_system.create").first())
+    assert '"point_step": "0.1"' in created["new_value"]
+
+
+def test_a_system_is_created_with_step_0_5_unless_another_is_chosen_and_a_bad_step_is_refused(office):
+    system_id = create_system(office)
+    assert step_of(system_id) == Decimal("0.5")
+    response = office.post("/staff/indicators", {"year": "2027", "code": "", "name": "", "point_step": "0.25"})
+    assert response.status_code == 422 and "分值单位“0.25”无效：只能是 0.5 或 0.1" in text_of(response.text)
+    assert run(IndicatorSystem.count()) == 1
+
+
+def test_points_of_0_25_are_refused_in_a_system_with_step_0_5(office):
+    system_id, ids = run(add_sample_system())
+    refused = add(office, system_id, "C11", "新增一项", "0.25", parent="C")
+    assert refused.status_code == 422
+    assert "分值 0.25 无效：须为不小于 0 的数，且为 0.5 的整数倍" in text_of(refused.text)
+    assert "0.5 的整数倍；单项否决填 0。" in text_of(office.get(f"/staff/indicators/{system_id}").text)
+    refused = office.post(f"/staff/indicators/{system_id}/indicators/{ids['C8']}",
+                          {"code": "C8", "parent_code": "C", "title": "扣分项", "max_points": "2", "kind": "deduct",
+                           "per_occurrence": "0.3"})
+    assert refused.status_code == 422 and "分值 0.3 无效" in text_of(refused.text)
+    assert run(Indicator.count().where(Indicator.system == system_id)) == 24
+    assert run(Indicator.select(Indicator.per_occurrence).where(Indicator.id == ids["C8"]).first())[
+        "per_occurrence"] == Decimal("1")
+
+
+def test_switching_to_step_0_5_is_refused_while_a_point_of_1_3_exists(office):
+    system_id = create_system(office)
+    assert office.post(f"/staff/indicators/{system_id}", {"name": "2026年度考核指标体系", "point_step": "0.1"},
+                       follow_redirects=False).status_code == 303
+    assert step_of(system_id) == Decimal("0.1")
+    assert add(office, system_id, "A", "组织保障", "6").status_code == 303
+    assert add(office, system_id, "A1", "明确负责人", "1.3", parent="A").status_code == 303
+    assert add(office, system_id, "A2", "目录缺项", "2", kind="deduct", parent="A",
+               per_occurrence="0.3").status_code == 303
+
+    refused = office.post(f"/staff/indicators/{system_id}", {"name": "2026年度考核指标（修订）", "point_step": "0.5"})
+    assert refused.status_code == 422
+    assert ("不能改为以 0.5 分为单位：以下指标的分值不是 0.5 的整数倍：A1（分值 1.3）、A2（每次扣分 0.3）。"
+            "请先修改这些分值。") in text_of(refused.text)
+    system = run(IndicatorSystem.select().where(IndicatorSystem.id == system_id).first())
+    assert (system["point_step"], system["name"]) == (Decimal("0.1"), "2026年度考核指标体系")
+
+    ids = {row["code"]: row["id"] for row in run(Indicator.select(Indicator.id, Indicator.code))}
+    office.post(f"/staff/indicators/{system_id}/indicators/{ids['A1']}",
+                {"code": "A1", "parent_code": "A", "title": "明确负责人", "max_points": "1.5", "kind": "score"})
+    office.post(f"/staff/indicators/{system_id}/indicators/{ids['A2']}",
+                {"code": "A2", "parent_code": "A", "title": "目录缺项", "max_points": "2", "kind": "deduct",
+                 "per_occurrence": "0.5"})
+    assert office.post(f"/staff/indicators/{system_id}", {"name": "2026年度考核指标体系", "point_step": "0.5"},
+                       follow_redirects=False).status_code == 303
+    assert step_of(system_id) == Decimal("0.5")
+    updates = run(AuditEntry.select().where(AuditEntry.action == "indicator_system.update").order_by(AuditEntry.id))
+    assert [(entry["old_value"], entry["new_value"]) for entry in updates] == [
+        ('{"point_step": "0.5"}', '{"point_step": "0.1"}'), ('{"point_step": "0.1"}', '{"point_step": "0.5"}')]
+
+
+def test_a_frozen_system_cannot_change_its_step(office):
+    system_id, _ = run(add_sample_system())
+    freeze(system_id)
+    page = office.get(f"/staff/indicators/{system_id}")
+    assert "分值单位 0.5 分" in text_of(page.text) and 'name="point_step"' not in page.text
+    refused = office.post(f"/staff/indicators/{system_id}", {"name": "2026年度政务公开考核指标", "point_step": "0.1"})
+    assert refused.status_code == 422 and FROZEN in text_of(refused.text)
+    assert step_of(system_id) == Decimal("0.5")
+    assert run(AuditEntry.count()) == 0
+
+
+def test_a_copy_keeps_the_systems_step(office):
+    system_id = create_system(office)
+    office.post(f"/staff/indicators/{system_id}", {"name": "2026年度考核指标体系", "point_step": "0.1"})
+    add(office, system_id, "A", "组织保障", "80")
+    add(office, system_id, "A1", "明确负责人", "74.4", parent="A")
+    freeze(system_id)
+    response = office.post(f"/staff/indicators/{system_id}/copy", {"year": "2027", "code": "", "name": ""},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    copy = run(IndicatorSystem.select().where(IndicatorSystem.year == 2027).first())
+    assert (copy["point_step"], copy["frozen_at"]) == (Decimal("0.1"), None)
+    assert indicators_of(copy["id"]) == indicators_of(system_id)
+    assert "分值单位 0.1 分" in text_of(office.get(f"/staff/indicators/{copy['id']}").text)
+    entry = run(AuditEntry.select().where(AuditEntry.action == "indicator_system.copy").first())
+    assert '"point_step": "0.1"' in entry["new_value"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 
@@ -19,8 +20,8 @@ FROZEN = "该指标体系已被考核批次使用，已冻结，不能修改；�
 COLUMNS = "year,code,parent_code,title,max_points,kind,scoring_rule,per_occurrence"
 
 
-def upload(office, content, year="2026", code="", name="", replace=False, filename="indicators.csv"):
-    data = {"_csrf_token": office.csrf_token(), "year": year, "code": code, "name": name}
+def upload(office, content, year="2026", code="", name="", replace=False, filename="indicators.csv", point_step=""):
+    data = {"_csrf_token": office.csrf_token(), "year": year, "code": code, "name": name, "point_step": point_step}
     if replace:
         data["replace"] = "on"
     return office.client.post("/staff/indicators/import", data=data, files={"file": (filename, content)},
@@ -197,3 +198,27 @@ def test_the_demo_loads_the_sample_for_any_year():
     assert result.errors == [] and (result.categories, result.items) == (5, 19)
     system = run(indicators.find_system(2026))
     assert system.name == "2026年度考核指标体系" and system.inspection_max == 100 and system.bonus_max == 5
+
+
+def test_the_web_import_checks_the_file_against_the_step_chosen(office):
+    rows = [row for row in sample_rows() if row["code"][0] == "A"]
+    rows[0]["max_points"] = "6.3"  # the category: 2 + 2 + 2 of its items fit under it
+    rows[1]["max_points"] = "0.3"
+    response = upload(office, csv_of(rows))
+    assert response.status_code == 422
+    page = text_of(response.text)
+    assert "第 2 行：分值 6.3 无效：须为不小于 0 的数，且为 0.5 的整数倍" in page and "第 3 行：分值 0.3 无效" in page
+    assert "不指定" in response.text and 'name="point_step"' in response.text
+    response = upload(office, csv_of(rows), point_step="0.2")
+    assert response.status_code == 422 and "分值单位“0.2”无效：只能是 0.5 或 0.1" in text_of(response.text)
+    assert run(IndicatorSystem.count()) == 0
+
+    response = upload(office, csv_of(rows), point_step="0.1")
+    assert response.status_code == 303, text_of(response.text)
+    system = system_row()
+    assert system["point_step"] == Decimal("0.1")
+    assert [row[3] for row in stored(system["id"])] == [Decimal("6.3"), Decimal("0.3"), Decimal("2"), Decimal("2")]
+    assert "分值单位 0.1 分" in text_of(office.get(response.headers["location"]).text)
+    # The download carries the same columns as ever: the step is the system's, not the file's.
+    download = office.get(f"/staff/indicators/{system['id']}/indicators.csv")
+    assert download.content.startswith(b"\xef\xbb\xbf" + COLUMNS.encode() + b"\n2026,A,,")

@@ -16,7 +16,7 @@ import cli
 from evaluation.tables import Account, AuditEntry
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
-from tests.inspections.conftest import Inspection, sample_rows
+from tests.inspections.conftest import Inspection, sample_rows, use_point_step
 
 JINING = "150902"
 FENGZHEN = "150981"
@@ -263,3 +263,28 @@ def test_an_import_and_a_submission_at_the_same_time_never_both_change_a_submitt
     else:
         assert results["import"].status_code == 422 and "已提交，不能导入" in text_of(results["import"].text)
         assert written == []
+
+
+def test_a_system_with_step_0_1_takes_scores_of_7_4_and_refuses_7_45(office, inspection, tmp_path, capsys):
+    use_point_step(inspection, "0.1")
+    assert "以 0.1 分为单位" in text_of(office.get("/staff/rounds/2026-kh/scores").text)
+    refused = upload(office, csv_of([(JINING, "C1", "7.4"), (JINING, "J1", "2.3"), (FENGZHEN, "C1", "7.45")]))
+    assert refused.status_code == 422
+    assert "第 4 行：C1 的 value“7.45”无效：得分须在 0 到 25 分之间，以 0.1 分为单位" in text_of(refused.text)
+    assert answers(inspection, JINING)["C1"]["version"] == 0
+
+    assert upload(office, csv_of([(JINING, "C1", "7.4"), (JINING, "J1", "2.3")])).status_code == 200
+    path = tmp_path / "scores.csv"
+    path.write_bytes(csv_of([(FENGZHEN, "C6", "18.7")]))
+    assert cli.main(["scores", "import", "2026-kh", str(path)]) == 0
+    assert "imported: 1 values" in capsys.readouterr().out
+    jining, fengzhen = answers(inspection, JINING), answers(inspection, FENGZHEN)
+    assert (jining["C1"]["value"], jining["J1"]["value"], fengzhen["C6"]["value"]) == (
+        Decimal("7.4"), Decimal("2.3"), Decimal("18.7"))
+
+
+def test_scores_of_7_4_are_refused_in_a_system_with_step_0_5(office, inspection):
+    refused = upload(office, csv_of([(JINING, "C1", "7.4")]))
+    assert refused.status_code == 422
+    assert "第 2 行：C1 的 value“7.4”无效：得分须在 0 到 25 分之间，以 0.5 分为单位" in text_of(refused.text)
+    assert "以 0.5 分为单位" in text_of(office.get("/staff/rounds/2026-kh/scores").text)

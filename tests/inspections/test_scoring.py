@@ -109,7 +109,7 @@ def test_points_are_written_without_trailing_zeros() -> None:
      ("veto", "0", 0), ("score", "1，5", Decimal("1.5"))],
 )
 def test_values_an_inspector_may_type(kind: str, text: str, expected: Decimal | None) -> None:
-    assert parse_value(kind, Decimal("2"), text) == expected
+    assert parse_value(kind, Decimal("2"), Decimal("0.5"), text) == expected
 
 
 @pytest.mark.parametrize(
@@ -123,4 +123,14 @@ def test_values_an_inspector_may_type(kind: str, text: str, expected: Decimal | 
 )
 def test_values_refused_with_a_message_saying_what_is_allowed(kind: str, text: str, message: str) -> None:
     with pytest.raises(AnswerError, match=message.replace("（", ".").replace("）", ".")):
-        parse_value(kind, Decimal("2.0"), text)
+        parse_value(kind, Decimal("2.0"), Decimal("0.5"), text)
+
+
+def test_points_in_a_system_with_step_0_1_may_be_any_tenth() -> None:
+    tenth = Decimal("0.1")
+    assert parse_value("score", Decimal("80"), tenth, "74.4") == Decimal("74.4")
+    assert parse_value("bonus", Decimal("3"), tenth, "2.3") == Decimal("2.3")
+    with pytest.raises(AnswerError, match="得分须在 0 到 80 分之间，以 0.1 分为单位。"):
+        parse_value("score", Decimal("80"), tenth, "74.45")
+    with pytest.raises(AnswerError, match="以 0.5 分为单位"):
+        parse_value("score", Decimal("80"), Decimal("0.5"), "74.4")
