@@ -124,7 +124,7 @@ def document(draft: Draft, *, version: int, title: str, reason: str, published_b
                                 for channel, weight in period.settings.channel_weights.items()},
         },
         "system": {"year": found.year, "code": found.system_code, "name": found.system_name,
-                   "inspection_max": _points(ranking.inspection_max)},
+                   "inspection_max": _points(ranking.inspection_max), "point_step": _points(found.system_point_step)},
         "settings": {
             "public_weight": _points(settings.public_weight),
             "convert_score": settings.convert_score,
