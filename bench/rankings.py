@@ -25,7 +25,7 @@ aggregate median) and its ``bench_xlsx.py`` (openpyxl alone), both run unchanged
 temporary copy, since bench_agg.py writes its SQLite file next to itself. Targets: compile ≤ 2 s;
 export ≤ 10 s with a peak ≤ 150 MB.
 
-    .venv/bin/python bench/rankings.py                        # both engines, 3 runs: about 8 minutes
+    .venv/bin/python bench/rankings.py                        # both engines, 3 runs, the reference: about 4 minutes
     .venv/bin/python bench/rankings.py --engines sqlite --runs 1 --ratings 100000 --no-reference
     .venv/bin/python bench/rankings.py --without-database     # the workbook alone, no database
     .venv/bin/python bench/rankings.py --engines pg --keep    # keep the data to look at it afterwards
