@@ -30,11 +30,15 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 import piccolo_conf
-from evaluation import audit, clock, database, i18n, web
-from evaluation.routes import ROUTES as EVALUATION_ROUTES
+from evaluation.core import audit, clock, database, i18n, web
+from evaluation.core.routes import ROUTES as CORE_ROUTES
+from evaluation.ratings import pages as rating_pages
+from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
+from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
 from inspections.rankings.routes import ROUTES as RANKING_ROUTES
-from inspections.routes import ROUTES as INSPECTION_ROUTES
+from inspections.rounds.routes import ROUTES as ROUND_ROUTES
 from settings import PROJECT_DIR, settings
 
 STATIC_DIR = PROJECT_DIR / "static"
@@ -172,8 +176,11 @@ def create_app() -> Litestar:
 
     return Litestar(
         route_handlers=[
-            *EVALUATION_ROUTES,
-            *INSPECTION_ROUTES,
+            *CORE_ROUTES,
+            *RATING_ROUTES,
+            *INDICATOR_ROUTES,
+            *ROUND_ROUTES,
+            *CHECKLIST_ROUTES,
             *RANKING_ROUTES,
             create_static_files_router(
                 path="/static",
@@ -204,6 +211,7 @@ def create_app() -> Litestar:
         lifespan=[lifespan],
         dependencies={},
         state=State({"engine": engine, "session_config": session_config,
-                     "home_sections": [web.HomeSection("rankings/_home.html", ranking_pages.home_section)]}),
+                     "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
+                                       web.HomeSection("rankings/_home.html", ranking_pages.home_section)]}),
         debug=settings.debug,
     )

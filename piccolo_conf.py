@@ -2,14 +2,15 @@
 
 from piccolo.conf.apps import AppRegistry
 
-from evaluation.database import create_engine
+from evaluation.core.database import create_engine
 from settings import settings
 
 DB = create_engine(settings.database_url)
 
 APP_REGISTRY = AppRegistry(
     apps=[
-        "evaluation.piccolo_app",
+        "evaluation.core.piccolo_app",
+        "evaluation.ratings.piccolo_app",
         "inspections.piccolo_app",
         "inspections.rankings.piccolo_app",
     ]

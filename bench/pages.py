@@ -49,7 +49,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 WRK_DIR = BENCH_DIR / "wrk"
-DEPARTMENTS_CSV = PROJECT_DIR / "evaluation" / "data" / "departments.csv"
+DEPARTMENTS_CSV = PROJECT_DIR / "evaluation" / "core" / "data" / "departments.csv"
 REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 
 # The reference is seeded like its own loadbench.py seeds it, so its figures here can be read

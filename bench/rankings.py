@@ -10,7 +10,7 @@ and the default bands, an approved checklist per unit with every item answered, 
 ratings in the period over both channels (some units below the minimum sample of 30). Then
 ``ANALYZE`` (PostgreSQL: ``VACUUM ANALYZE rating``, so the count is an index-only scan).
 
-Measured, each in a process that starts the engine as the app does (evaluation/database.py):
+Measured, each in a process that starts the engine as the app does (evaluation/core/database.py):
 
 - compile: ``drafts.draft_for(round)`` (its queries and the rules), --runs times after one
   warm-up, in one process; then the same again with each part timed;
@@ -405,7 +405,7 @@ async def _start_engine() -> Any:
     """The engine started as the app's lifespan starts it (app.py): the pool on PostgreSQL, and
     what exists after start-up kept out of the collector's full passes."""
     import piccolo_conf
-    from evaluation import database
+    from evaluation.core import database
 
     await database.start(piccolo_conf.DB)
     gc.collect()
@@ -414,7 +414,7 @@ async def _start_engine() -> Any:
 
 
 async def _stop_engine(engine: Any) -> None:
-    from evaluation import database
+    from evaluation.core import database
 
     await database.stop(engine)
 
@@ -544,12 +544,12 @@ def large_document(shape: Shape) -> dict[str, Any]:
     """--without-database: the same round compiled and made into a published version's document
     by the app's code (compiling.py, snapshots.py) from the generated rows, read back from its
     canonical JSON as a stored version is."""
-    from evaluation.periods import DEFAULT_LEVEL_VALUES, DEFAULT_WEIGHTS, Period
-    from evaluation.satisfaction import IndexSettings, compute, is_sufficient
+    from evaluation.ratings.periods import DEFAULT_LEVEL_VALUES, DEFAULT_WEIGHTS, Period
+    from evaluation.ratings.satisfaction import IndexSettings, compute, is_sufficient
     from inspections.rankings import snapshots
     from inspections.rankings.compiling import RANKED, IndicatorRow, UnitInput, compile_ranking
     from inspections.rankings.drafts import Draft, settings_of
-    from inspections.rounds import DEFAULT_BANDS, Round
+    from inspections.rounds.rounds import DEFAULT_BANDS, Round
 
     system = indicator_system(shape.items)
     indicators = [IndicatorRow(item.code, item.parent_code, item.title, item.kind, item.max_points, item.per_occurrence)

@@ -169,8 +169,8 @@ async def _seed(inspectors: int, password: str) -> dict[str, object]:
     from piccolo.apps.user.tables import BaseUser
 
     import piccolo_conf
-    from evaluation import clock, database
-    from evaluation.tables import Account, Department, DepartmentGroup, Role
+    from evaluation.core import clock, database
+    from evaluation.core.tables import Account, Department, DepartmentGroup, Role
     from inspections.tables import (
         Checklist,
         ChecklistAnswer,

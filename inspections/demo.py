@@ -17,12 +17,16 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from evaluation import accounts, periods
-from evaluation.accounts import AccountForm
-from evaluation.database import write_transaction
-from evaluation.tables import Account, DepartmentGroup, Role
-from inspections import checklists, indicator_files, indicators, review, rounds, teams
-from inspections.rounds import RoundForm
+from evaluation.core import accounts
+from evaluation.core.accounts import AccountForm
+from evaluation.core.database import write_transaction
+from evaluation.core.tables import Account, DepartmentGroup, Role
+from evaluation.ratings import periods
+from inspections.checklists import checklists, review
+from inspections.indicators import files as indicator_files
+from inspections.indicators import indicators
+from inspections.rounds import rounds, teams
+from inspections.rounds.rounds import RoundForm
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, Indicator, InspectionRound
 
 ACTOR = "demo"

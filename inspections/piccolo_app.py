@@ -30,6 +30,6 @@ APP_CONFIG = AppConfig(
         AnswerSave,
         Evidence,
     ],
-    migration_dependencies=["evaluation.piccolo_app"],
+    migration_dependencies=["evaluation.ratings.piccolo_app"],
     commands=[],
 )

@@ -24,7 +24,8 @@ from piccolo.columns import (
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from evaluation.tables import Account, Department, EvaluationPeriod
+from evaluation.core.tables import Account, Department
+from evaluation.ratings.tables import EvaluationPeriod
 
 
 class IndicatorKind(StrEnum):

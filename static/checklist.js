@@ -103,7 +103,7 @@
     if (item.vetoConfirm) item.vetoConfirm.hidden = value !== "" || !editable;
   }
 
-  // Points as the server will compute them (inspections/scoring.py), shown before it answers.
+  // Points as the server will compute them (inspections/checklists/scoring.py), shown before it answers.
   function localPoints(item, valueText) {
     if (valueText === "" || valueText === null || valueText === undefined) return null;
     var value = parseFloat(valueText);

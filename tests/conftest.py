@@ -33,10 +33,12 @@ from litestar.testing import TestClient
 from piccolo.apps.user.tables import BaseUser
 
 import piccolo_conf
-from evaluation import cache, database, periods
-from evaluation.backup import all_tables
-from evaluation.periods import PeriodForm
-from evaluation.tables import Account, Department, DepartmentGroup, Rating, ReasonChoice, Role
+from evaluation.core import cache, database
+from evaluation.core.backup import all_tables
+from evaluation.core.tables import Account, Department, DepartmentGroup, Role
+from evaluation.ratings import periods
+from evaluation.ratings.periods import PeriodForm
+from evaluation.ratings.tables import Rating, ReasonChoice
 
 PASSWORD = "correct-horse-battery"
 # Hashed once per run: PBKDF2 at 600,000 rounds costs ~0.15 s a time.
@@ -187,7 +189,7 @@ def new_visitor() -> Iterator[Callable[[], Visitor]]:
 
 
 async def add_department(code: str, name: str, group: DepartmentGroup, active: bool = True) -> int:
-    from evaluation import clock
+    from evaluation.core import clock
 
     rows = await Department.insert(
         Department(code=code, name=name, group=group.value, active=active, created_at=clock.now())
@@ -197,7 +199,7 @@ async def add_department(code: str, name: str, group: DepartmentGroup, active: b
 
 async def add_account(username: str, role: Role, display_name: str = "", department_id: int | None = None,
                       active: bool = True) -> int:
-    from evaluation import clock
+    from evaluation.core import clock
 
     rows = await Account.insert(
         Account(username=username, password=PASSWORD_HASH, display_name=display_name, role=role.value,
@@ -256,7 +258,7 @@ def add_ratings(department_id: int, channel: str, level: str, n: int, period_cod
     """``n`` ratings of one level, each from a browser (public) or a panel member of its own."""
 
     async def insert() -> None:
-        from evaluation import clock
+        from evaluation.core import clock
 
         period = await periods.find(period_code)
         await Rating.insert(*[

@@ -5,7 +5,7 @@ published snapshot, the command line and the property tests all compute with the
 
 For every unit of the round:
 
-- item points and category points capped at each category's max (inspections/scoring.py);
+- item points and category points capped at each category's max (inspections/checklists/scoring.py);
 - inspection score = the capped non-bonus categories; with 折算 it is converted to
   (100 − W) points: score × (100 − W) / system max, rounded half up to 2 places;
 - public component = satisfaction index × W / 100, rounded half up to 2 places. The index is the
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from evaluation.satisfaction import round_half_up
-from inspections import scoring
+from evaluation.ratings.satisfaction import round_half_up
+from inspections.checklists import scoring
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")

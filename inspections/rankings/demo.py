@@ -13,13 +13,18 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from evaluation import accounts, periods, rating_imports
-from evaluation.periods import PeriodForm
-from evaluation.tables import Account, Department
-from inspections import checklists, indicator_files, indicators, review, rounds, score_imports, teams
+from evaluation.core import accounts
+from evaluation.core.tables import Account, Department
+from evaluation.ratings import imports as rating_imports
+from evaluation.ratings import periods
+from evaluation.ratings.periods import PeriodForm
+from inspections.checklists import checklists, review, score_imports
 from inspections.demo import SAMPLE_SYSTEM, sample_csv
+from inspections.indicators import files as indicator_files
+from inspections.indicators import indicators
 from inspections.rankings import exclusions, snapshots
-from inspections.rounds import RoundForm
+from inspections.rounds import rounds, teams
+from inspections.rounds.rounds import RoundForm
 from inspections.tables import ChecklistAnswer, Indicator, InspectionRound
 
 ACTOR = "demo"

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from evaluation import periods, ratings
-from evaluation.periods import Period
-from evaluation.satisfaction import DepartmentIndex, compute, is_sufficient
-from inspections import rounds
+from evaluation.ratings import periods, ratings
+from evaluation.ratings.periods import Period
+from evaluation.ratings.satisfaction import DepartmentIndex, compute, is_sufficient
+from inspections.checklists.scoring import as_decimal
 from inspections.rankings.compiling import (
     EXCLUDED,
     RANKED,
@@ -26,8 +26,8 @@ from inspections.rankings.compiling import (
     compile_ranking,
 )
 from inspections.rankings.tables import RankingExclusion
-from inspections.rounds import Round
-from inspections.scoring import as_decimal
+from inspections.rounds import rounds
+from inspections.rounds.rounds import Round
 from inspections.tables import Checklist, ChecklistStatus, Indicator
 
 

@@ -4,11 +4,11 @@ change is audited under the round, like the round's other settings."""
 
 from __future__ import annotations
 
-from evaluation import audit, clock
-from evaluation.database import write_transaction
-from evaluation.i18n import _
-from inspections import rounds
+from evaluation.core import audit, clock
+from evaluation.core.database import write_transaction
+from evaluation.core.i18n import _
 from inspections.rankings.tables import RankingExclusion
+from inspections.rounds import rounds
 from inspections.tables import Checklist
 
 MAX_REASON = 500

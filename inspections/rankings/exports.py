@@ -1,6 +1,6 @@
 """What the office, the auditors and the public download of a ranking: the workbook of the draft or
 of a published version (inspections/rankings/workbook.py), and the individual ratings behind a
-round's indexes as CSV (evaluation/rating_exports.py)."""
+round's indexes as CSV (evaluation/ratings/exports.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import Any
 
 import anyio
 
-from evaluation import rating_exports
-from evaluation.i18n import _
-from evaluation.rating_exports import Download
-from inspections import rounds, teams
+from evaluation.core.i18n import _
+from evaluation.ratings import exports as rating_exports
+from evaluation.ratings.exports import Download
 from inspections.rankings import drafts, snapshots
 from inspections.rankings.snapshots import DRAFT_VERSION, draft_document
 from inspections.rankings.workbook import ranking_workbook
+from inspections.rounds import rounds, teams
 
 
 async def _workbook(document: dict[str, Any], checksum: str | None = None) -> Download:

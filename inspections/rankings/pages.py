@@ -7,16 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation import cache, ratings
-from evaluation.accounts import SignedIn
-from inspections import checklists, rounds
-from inspections.checklists import ChecklistPage
+from evaluation.core import cache
+from evaluation.core.accounts import SignedIn
+from evaluation.ratings import ratings
+from inspections.checklists import checklists
+from inspections.checklists.checklists import ChecklistPage
 from inspections.rankings import drafts, snapshots
 from inspections.rankings.drafts import Draft
 from inspections.rankings.snapshots import Publication
 from inspections.rankings.texts import blocker_text, checklist_status_label
 from inspections.rankings.views import RankingView
-from inspections.rounds import Round
+from inspections.rounds import rounds
+from inspections.rounds.rounds import Round
 
 
 @dataclass

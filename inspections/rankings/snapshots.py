@@ -26,17 +26,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from evaluation import audit, clock
-from evaluation.database import is_postgres, is_unique_violation, write_transaction
-from evaluation.i18n import _
-from inspections import rounds
+from evaluation.core import audit, clock
+from evaluation.core.database import is_postgres, is_unique_violation, write_transaction
+from evaluation.core.i18n import _
+from inspections.checklists.scoring import format_points
 from inspections.rankings import drafts
 from inspections.rankings.compiling import TWO_PLACES, UnitResult
 from inspections.rankings.drafts import Draft
 from inspections.rankings.tables import RankingPublication
 from inspections.rankings.texts import blocker_text
-from inspections.rounds import Round
-from inspections.scoring import format_points
+from inspections.rounds import rounds
+from inspections.rounds.rounds import Round
 
 FORMAT = "pingyi.ranking.v1"
 DRAFT_VERSION = 0  # the office's draft, in the shape of a published version

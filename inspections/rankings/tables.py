@@ -11,7 +11,8 @@ from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varc
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from evaluation.tables import Department, EvaluationPeriod
+from evaluation.core.tables import Department
+from evaluation.ratings.tables import EvaluationPeriod
 from inspections.tables import InspectionRound
 
 

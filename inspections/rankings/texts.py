@@ -4,9 +4,9 @@ when they are shown, so that a snapshot reads in Chinese and in English alike.""
 
 from __future__ import annotations
 
-from evaluation.departments import GROUP_LABELS
-from evaluation.i18n import N_, _
-from inspections.checklist_rules import STATUS_LABELS
+from evaluation.core.departments import GROUP_LABELS
+from evaluation.core.i18n import N_, _
+from inspections.checklists.rules import STATUS_LABELS
 from inspections.rankings.compiling import (
     EXCLUDED,
     INDEX_ALL_MEAN,

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from evaluation.i18n import _
-from evaluation.periods import CHANNEL_LABELS, LEVEL_LABELS
-from evaluation.spreadsheets import csv_safe
+from evaluation.core.i18n import _
+from evaluation.core.spreadsheets import csv_safe
+from evaluation.ratings.scale import CHANNEL_LABELS, LEVEL_LABELS
+from inspections.checklists.scoring import format_points
 from inspections.rankings.compiling import INDEX_OWN, Reason
 from inspections.rankings.texts import group_label, reason_text, state_label
-from inspections.rounds import BELOW_SAMPLE_LABELS
-from inspections.scoring import format_points
+from inspections.rounds.rounds import BELOW_SAMPLE_LABELS
 
 # The columns of `pingyi ranking compile --csv` and of the open-data CSV, in this order.
 CSV_COLUMNS = ("group", "rank", "unit_code", "unit_name", "inspection_score", "satisfaction_index",

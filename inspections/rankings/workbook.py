@@ -25,9 +25,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from evaluation import clock
-from evaluation.i18n import _
-from evaluation.spreadsheets import (
+from evaluation.core import clock
+from evaluation.core.i18n import _
+from evaluation.core.spreadsheets import (
     GRID,
     TEXT_ALIGNMENT,
     header_cell,

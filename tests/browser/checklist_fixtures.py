@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from evaluation.tables import Account, Department
+from evaluation.core.tables import Account, Department
 from inspections.tables import (
     AnswerSave,
     Checklist,
@@ -103,7 +103,7 @@ def sign_in_to_checklist(tab: Visit, inspection: Inspection, username: str = "li
 
 def answer_elsewhere(inspection: Inspection, department: str, code: str, value: Decimal, by: str) -> None:
     """Another inspector's save, as the server would store it: a new version, by them, now."""
-    from evaluation import clock
+    from evaluation.core import clock
 
     async def write() -> None:
         account = await Account.select(Account.id).where(Account.username == by).first()

@@ -34,9 +34,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from evaluation import demo, departments
-from evaluation.departments import CatalogueForm
-from evaluation.tables import Role
+from evaluation.core import demo, departments
+from evaluation.core.departments import CatalogueForm
+from evaluation.core.tables import Role
 from settings import PROJECT_DIR
 from tests.conftest import add_account, empty_database, run
 from tests.live_server import answers, free_port

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from evaluation.tables import Account, Department
+from evaluation.core.tables import Account, Department
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound, Team, TeamMember
 from tests.browser.checklist_fixtures import in_a_thread
 from tests.browser.conftest import OFFICE_USERNAME, Visit

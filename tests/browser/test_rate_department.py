@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from evaluation import periods
-from evaluation.periods import PeriodForm
-from evaluation.tables import Department, EvaluationPeriod, Rating, ReasonChoice
+from evaluation.core.tables import Department
+from evaluation.ratings import periods
+from evaluation.ratings.periods import PeriodForm
+from evaluation.ratings.tables import EvaluationPeriod, Rating, ReasonChoice
 from tests.browser.conftest import Visit
 from tests.conftest import run
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import clock
-from evaluation.tables import Role
-from inspections import checklist_save_postgres
+from evaluation.core import clock
+from evaluation.core.tables import Role
+from inspections.checklists import store_postgres as checklist_save_postgres
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
@@ -118,7 +118,7 @@ async def open_sample_round(departments: dict[str, int], year: int = 2026) -> In
 
 
 async def _account_id(username: str) -> int | None:
-    from evaluation.tables import Account
+    from evaluation.core.tables import Account
 
     row = await Account.select(Account.id).where(Account.username == username).first()
     return row["id"] if row else None

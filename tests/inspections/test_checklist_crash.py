@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evaluation.tables import AuditEntry
+from evaluation.core.tables import AuditEntry
 from inspections.tables import AnswerSave, ChecklistAnswer
 from tests.conftest import CSRF_FIELD, ENGINE_NAME, PASSWORD, run
 from tests.inspections.conftest import Inspection, sample_rows

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from evaluation.tables import AuditEntry, Role
-from inspections.scoring import format_points
+from evaluation.core.tables import AuditEntry, Role
+from inspections.checklists.scoring import format_points
 from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, InspectionRound, Team, TeamMember
 from tests.conftest import Visitor, add_account, run, text_of
 from tests.inspections.conftest import Inspection, use_point_step

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from evaluation.tables import AuditEntry
+from evaluation.core.tables import AuditEntry
 from inspections.tables import Checklist, ChecklistStatus, Evidence
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
 from tests.inspections.conftest import Inspection

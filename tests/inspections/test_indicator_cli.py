@@ -10,9 +10,10 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 import cli
-from evaluation import clock
-from evaluation.tables import AuditEntry
-from inspections import indicator_files, indicators
+from evaluation.core import clock
+from evaluation.core.tables import AuditEntry
+from inspections.indicators import files as indicator_files
+from inspections.indicators import indicators
 from inspections.tables import Indicator, IndicatorSystem
 from tests.conftest import run
 from tests.inspections.conftest import SAMPLE_SYSTEM, sample_csv, sample_rows

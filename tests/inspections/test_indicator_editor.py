@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from evaluation import clock
-from evaluation.tables import AuditEntry
+from evaluation.core import clock
+from evaluation.core.tables import AuditEntry
 from inspections.tables import Indicator, IndicatorSystem
 from tests.conftest import run, text_of
 from tests.inspections.conftest import add_sample_system

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 
-from evaluation import clock
-from evaluation.tables import AuditEntry
+from evaluation.core import clock
+from evaluation.core.tables import AuditEntry
 from inspections.tables import Indicator, IndicatorSystem
 from tests.conftest import run, text_of
 from tests.inspections.conftest import SAMPLE_SYSTEM, add_sample_system, sample_csv, sample_rows
@@ -185,13 +185,14 @@ def test_a_hand_made_xlsx_and_a_gb18030_csv_import(office):
 
 
 def test_exported_numbers_read_as_written():
-    from inspections.indicator_rules import points_text
+    from inspections.indicators.rules import points_text
 
     assert [points_text(value) for value in (6, 6.0, 0.5, 79, 1.5, None)] == ["6", "6", "0.5", "79", "1.5", ""]
 
 
 def test_the_demo_loads_the_sample_for_any_year():
-    from inspections import indicator_files, indicators
+    from inspections.indicators import files as indicator_files
+    from inspections.indicators import indicators
 
     result = run(indicator_files.import_system("demo", 2026, None, None, "sample.csv",
                                                indicator_files.sample_for(2026)))

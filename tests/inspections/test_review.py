@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import cli
-from evaluation import clock
-from evaluation.tables import Account, AuditEntry
+from evaluation.core import clock
+from evaluation.core.tables import Account, AuditEntry
 from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, ChecklistStatus, Evidence, InspectionRound
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
 from tests.inspections.conftest import Inspection
@@ -252,7 +252,7 @@ def _snapshot(inspection: Inspection) -> dict[str, Any]:
 
 def _add_photo(inspection: Inspection, var_dir: Any) -> int:
     """A photo on A1, as an upload leaves it (row and file)."""
-    from inspections import evidence
+    from inspections.checklists import evidence
 
     directory = evidence.evidence_dir()
     directory.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 import cli
-from evaluation.tables import AuditEntry, EvaluationPeriod
+from evaluation.core.tables import AuditEntry
+from evaluation.ratings.tables import EvaluationPeriod
 from inspections.tables import Checklist, InspectionRound
 from tests.conftest import open_period, run
 from tests.inspections.conftest import add_sample_system

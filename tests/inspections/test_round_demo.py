@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import cli
-from evaluation.tables import Account, AuditEntry
+from evaluation.core.tables import Account, AuditEntry
 from inspections.tables import Checklist, ChecklistAnswer, IndicatorSystem, InspectionRound, Team, TeamMember
 from tests.conftest import PASSWORD_HASH, run, text_of
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from evaluation.tables import AuditEntry, EvaluationPeriod
+from evaluation.core.tables import AuditEntry
+from evaluation.ratings.tables import EvaluationPeriod
 from inspections.tables import InspectionRound
 from tests.conftest import open_period, run, text_of
 from tests.inspections.conftest import add_sample_system

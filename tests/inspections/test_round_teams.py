@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from evaluation.tables import Account, AuditEntry, Role
+from evaluation.core.tables import Account, AuditEntry, Role
 from inspections.tables import Checklist, ChecklistAnswer, IndicatorSystem, InspectionRound, Team, TeamMember
 from tests.conftest import add_account, run, text_of
 from tests.inspections.conftest import add_sample_system

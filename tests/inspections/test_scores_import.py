@@ -13,7 +13,8 @@ from typing import Any
 from openpyxl import Workbook
 
 import cli
-from evaluation.tables import Account, AuditEntry
+from evaluation.core.console import actor
+from evaluation.core.tables import Account, AuditEntry
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
 from tests.inspections.conftest import Inspection, sample_rows, use_point_step
@@ -170,8 +171,8 @@ def test_the_command_line_takes_an_xlsx_and_the_round_by_id(inspection, tmp_path
     assert (jining["A1"]["value"], jining["C8"]["value"]) == (Decimal("1.5"), Decimal("3"))
     assert jining["A1"]["answered_by"] is None
     assert answers(inspection, FENGZHEN)["J1"]["value"] == Decimal("2.5")
-    assert {entry["actor"] for entry in audit_of("checklist.answer")} == {cli._actor()}
-    assert audit_of("scores.import")[0]["actor"] == cli._actor()
+    assert {entry["actor"] for entry in audit_of("checklist.answer")} == {actor()}
+    assert audit_of("scores.import")[0]["actor"] == actor()
 
 
 def test_the_command_line_lists_every_problem_and_imports_nothing(inspection, tmp_path, capsys):

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from inspections import scoring
-from inspections.checklists import AnswerError, parse_value
+from inspections.checklists import scoring
+from inspections.checklists.checklists import AnswerError, parse_value
 from tests.inspections.conftest import sample_rows
 
 

@@ -9,9 +9,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from evaluation import spreadsheets
-from evaluation.rating_exports import Download
-from evaluation.web import PUBLIC, current_account, office, office_or_auditor
+from evaluation.core import spreadsheets
+from evaluation.core.web import PUBLIC, current_account, office, office_or_auditor
+from evaluation.ratings.exports import Download
 from inspections.rankings import exports
 
 

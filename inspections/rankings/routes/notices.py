@@ -8,7 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from evaluation.web import PUBLIC, current_account, page
+from evaluation.core.web import PUBLIC, current_account, page
 from inspections.rankings import pages
 
 OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*"}

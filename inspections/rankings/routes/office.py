@@ -8,12 +8,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from evaluation.periods import CHANNEL_LABELS, LEVEL_LABELS
-from evaluation.web import current_account, office, office_or_auditor, page, see_other
+from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
+from evaluation.ratings.scale import CHANNEL_LABELS, LEVEL_LABELS
 from inspections.rankings import exclusions, pages, snapshots
 from inspections.rankings.exclusions import ExclusionError
 from inspections.rankings.snapshots import PublishError
-from inspections.rounds import RoundNotFound
+from inspections.rounds.rounds import RoundNotFound
 
 
 async def _ranking_page(code: str, status_code: int = 200, **context: object) -> Template:

@@ -1,0 +1,15 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from evaluation.core.tables import Account, AuditEntry, CalendarDay, CatalogueItem, Department, SignInFailure
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="core",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[Department, CatalogueItem, Account, SignInFailure, AuditEntry, CalendarDay],
+    migration_dependencies=[],
+    commands=[],
+)

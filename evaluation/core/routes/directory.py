@@ -1,0 +1,38 @@
+"""The public directory: every department, grouped and searchable, each with its page."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+
+from evaluation.core import departments, i18n
+from evaluation.core.web import PUBLIC, home_sections, page, safe_next
+
+
+@get("/", opt=PUBLIC, name="home")
+async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
+    groups = await departments.directory(q[:50])
+    if request.htmx.target == "directory":
+        return page("core/_directory.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
+    return page("core/home.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50],
+                sections=await home_sections(request))
+
+
+@get("/language/{language:str}", opt=PUBLIC, name="language")
+async def switch_language(language: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+    if language not in i18n.LANGUAGES:
+        raise NotFoundException()
+    response = Redirect(path=safe_next(next), status_code=303)
+    response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@get("/healthz", opt=PUBLIC, name="health", include_in_schema=False)
+async def health() -> Response[str]:
+    return Response("ok", media_type="text/plain")
+
+
+ROUTES = [home, switch_language, health]

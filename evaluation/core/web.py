@@ -1,0 +1,207 @@
+"""What every page shares: language and signed-in account per request, guards, rendering."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from evaluation.core import accounts, i18n
+from evaluation.core.tables import Role
+from settings import settings
+
+ACCOUNT_KEY = "account"
+SESSION_ACCOUNT_ID = "account_id"
+SESSION_LAST_SEEN = "last_seen"
+# "Last seen" is written back at most this often, so a session is not rewritten in the store on
+# every request; the idle timeout (minutes) is then measured to within this much.
+LAST_SEEN_REFRESH_SECONDS = 60
+_RENEWED_SESSION_ID = "pingyi.session_id"
+_LOADED_SESSION = "pingyi.session_loaded"
+
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        b"connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    header for header in SECURITY_HEADERS if header[0] not in present
+                ]
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+class LanguageMiddleware(ASGIMiddleware):
+    """Picks the interface language from the language-switch cookie; zh_CN by default."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        cookie = None
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    if key == i18n.LANGUAGE_COOKIE:
+                        cookie = val
+        i18n.activate(i18n.choose_language(cookie))
+        await next_app(scope, receive, send)
+
+
+class AccountMiddleware(ASGIMiddleware):
+    """Puts the signed-in account (or None) in the request state, on every route.
+
+    Runs after the session middleware. A session idle longer than the timeout is emptied. The
+    idle clock is moved on only when it is a minute old: an unchanged session is not stored again.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        account = None
+        session = scope.get("session")
+        if isinstance(session, dict) and SESSION_ACCOUNT_ID in session:
+            now = time.time()
+            last_seen = float(session.get(SESSION_LAST_SEEN, 0))
+            if now - last_seen > settings.session_idle_minutes * 60:
+                session.clear()
+                scope["state"]["session_expired"] = True
+            else:
+                account = await accounts.signed_in(int(session[SESSION_ACCOUNT_ID]))
+                if account is None:
+                    session.clear()
+                elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
+                    session[SESSION_LAST_SEEN] = now
+        scope["state"][ACCOUNT_KEY] = account
+        await next_app(scope, receive, send)
+
+
+class PingyiSessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side sessions with three changes:
+
+    - a fresh session id can be issued at sign-in (Litestar otherwise keeps the id the
+      browser sent, which allows session fixation);
+    - an anonymous request that sent no session cookie gets no store write and no cookie;
+    - a session the request left as it was loaded is not written again (Litestar rewrites it,
+      a file in the store, on every request) and its cookie is not sent again. The store entry
+      and the cookie both expire ``max_age`` after the last write, which happens at least
+      whenever "last seen" moves on, so they still outlive the idle timeout together.
+    """
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope["state"][_LOADED_SESSION] = self.serialize_data(data) if data else None
+        return data
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        renewed = connection.scope["state"].get(_RENEWED_SESSION_ID)
+        return renewed or super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session: Any, message: Message, connection: ASGIConnection) -> None:
+        if not scope_session and self.config.key not in connection.cookies:
+            return
+        state = connection.scope["state"]
+        if (
+            isinstance(scope_session, dict)
+            and scope_session
+            and not state.get(_RENEWED_SESSION_ID)
+            and state.get(_LOADED_SESSION) == self.serialize_data(scope_session)
+        ):
+            return
+        await super().store_in_message(scope_session, message, connection)
+
+
+class PingyiSessionConfig(ServerSideSessionConfig):
+    _backend_class = PingyiSessionBackend
+
+
+async def start_session(request: Request, account: accounts.SignedIn, session_config: PingyiSessionConfig) -> None:
+    old_id = request.cookies.get(session_config.key)
+    if old_id:
+        await session_config.get_store_from_app(request.app).delete(old_id)
+    backend = PingyiSessionBackend(config=session_config)
+    request.scope["state"][_RENEWED_SESSION_ID] = backend.generate_session_id()
+    request.set_session({SESSION_ACCOUNT_ID: account.id, SESSION_LAST_SEEN: time.time()})
+
+
+def current_account(connection: ASGIConnection) -> accounts.SignedIn | None:
+    return connection.scope["state"].get(ACCOUNT_KEY)
+
+
+def require(*roles: Role) -> Any:
+    """A guard: signed in, and (when roles are named) holding one of them."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        account = current_account(connection)
+        if account is None:
+            raise NotAuthorizedException()
+        if roles and not account.may(*roles):
+            raise PermissionDeniedException()
+
+    guard.__name__ = "require_" + ("_".join(role.value for role in roles) or "staff")
+    return guard
+
+
+staff = require()
+office = require(Role.office)
+office_or_auditor = require(Role.office, Role.auditor)
+
+PUBLIC = {"public": True}
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A capability's part of the home page: a template and what it shows. Capabilities do not
+    import each other upward, so app.py hands the home page their sections (``app.state``)."""
+
+    template: str
+    load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
+
+
+async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str, Any]]]:
+    shown = []
+    for section in connection.app.state.get("home_sections", []):
+        context = await section.load()
+        if context:
+            shown.append((section.template, context))
+    return shown
+
+
+def page(template_name: str, status_code: int = 200, **context: Any) -> Template:
+    return Template(
+        template_name=template_name,
+        context=context,
+        status_code=status_code,
+        headers={"Vary": "HX-Request"},
+    )
+
+
+def see_other(path: str) -> Redirect:
+    return Redirect(path=path, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: a ``next`` of ``//evil.example`` must not redirect away."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

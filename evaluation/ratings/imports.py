@@ -1,0 +1,267 @@
+"""Paper forms and tallies entered by the office (PRODUCT.md §1 and Settled questions: "Rating
+channels and imports").
+
+Two layouts, told apart by the header row:
+
+- a **tally** from a survey firm, ``unit_code,channel,level,count``: counts per department ×
+  channel × level, stored as ``RatingTally`` rows; tallies have no reasons and need no answer;
+- **paper forms**, ``unit_code,channel,level,reason,comment`` (optionally one column per
+  criterion, ``timeliness`` … ``accessibility``): one ``Rating`` per line, ``source='paper'``.
+  A negative form needs a reason from the office's list and is answered by the department like
+  any other; a comment waits for moderation like any other.
+
+Both count in the channel they name. A file is taken whole or not at all: every problem is
+listed by line and nothing is stored until the file is clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from evaluation.core import audit, clock, spreadsheets, working_days
+from evaluation.core.database import write_transaction
+from evaluation.core.i18n import N_, _
+from evaluation.core.tables import Department
+from evaluation.ratings import periods
+from evaluation.ratings.periods import Period
+from evaluation.ratings.ratings import MAX_COMMENT
+from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS
+from evaluation.ratings.tables import CommentStatus, Rating, RatingImport, RatingSource, RatingTally
+
+TALLY = "tally"
+FORMS = "forms"
+KIND_LABELS = {TALLY: N_("汇总数据"), FORMS: N_("逐份问卷")}
+TALLY_COLUMNS = ("unit_code", "channel", "level", "count")
+FORM_COLUMNS = ("unit_code", "channel", "level", "reason", "comment")
+MAX_ROWS = 50_000
+MAX_COUNT = 1_000_000
+MAX_FILENAME = 200  # RatingImport.filename is a Varchar(200)
+_INSERT_BATCH = 500
+
+# The files may name channels and levels by key (in any case) or by their Chinese label.
+_CHANNEL_BY_TEXT = {**{key: key for key in CHANNEL_LABELS}, **{label: key for key, label in CHANNEL_LABELS.items()}}
+_LEVEL_BY_TEXT = {**{key: key for key in LEVEL_LABELS}, **{label: key for key, label in LEVEL_LABELS.items()}}
+
+
+class RatingImportError(ValueError):
+    """A file refused as a whole (unreadable, wrong columns), with a message fit to show the user."""
+
+
+@dataclass
+class ImportResult:
+    kind: str = ""
+    rows: int = 0  # data lines of the file
+    ratings: int = 0  # ratings they stand for: a tally line counts its count
+    to_answer: int = 0  # negative paper forms the department must answer
+    to_moderate: int = 0  # comments waiting for moderation
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.kind == TALLY:
+            return _("已导入 {rows} 行汇总数据，共计 {ratings} 条评价。").format(rows=self.rows, ratings=self.ratings)
+        return _("已导入 {rows} 份纸质问卷，其中 {answer} 份须由单位答复，{comments} 条留言待审核。").format(
+            rows=self.rows, answer=self.to_answer, comments=self.to_moderate)
+
+
+def layout_of(header: list[str]) -> str:
+    """``tally`` or ``forms``, from the columns of the header row."""
+    columns = set(header)
+    is_tally = "count" in columns
+    is_forms = bool({"reason", "comment"} & columns)
+    if is_tally and not is_forms and set(TALLY_COLUMNS) <= columns:
+        return TALLY
+    if is_forms and not is_tally and set(FORM_COLUMNS) <= columns:
+        return FORMS
+    raise RatingImportError(
+        _("无法识别文件格式：第一行必须是 unit_code,channel,level,count（汇总数据）"
+          "或 unit_code,channel,level,reason,comment（逐份问卷）。")
+    )
+
+
+def _clean(text: str) -> str:
+    """A control character in a cell is an artefact of the file, never part of what was written."""
+    return spreadsheets.clean_text(text).strip()
+
+
+@dataclass
+class _Lookups:
+    departments: dict[str, dict[str, Any]]  # code → row
+    reasons: dict[str, dict[str, Any]]  # label → row, active reasons only
+
+    @classmethod
+    async def load(cls) -> _Lookups:
+        departments = await Department.select(Department.id, Department.code, Department.active)
+        return cls(
+            departments={row["code"]: row for row in departments},
+            reasons={row["label"]: row for row in await periods.reasons(active_only=True)},
+        )
+
+
+def _common(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> dict[str, Any]:
+    code, channel_text, level_text = row["unit_code"], row["channel"], row["level"]
+    department = lookups.departments.get(code)
+    if not code:
+        problems.append(_("单位代码为空"))
+    elif department is None:
+        problems.append(_("单位代码“{code}”不存在").format(code=code))
+    elif not department["active"]:
+        problems.append(_("单位“{code}”已停用").format(code=code))
+    channel = _CHANNEL_BY_TEXT.get(channel_text.lower())
+    if channel is None:
+        problems.append(_("渠道“{channel}”不是 public（公众）或 panel（特邀评议代表）").format(channel=channel_text))
+    level = _LEVEL_BY_TEXT.get(level_text.lower())
+    if level is None:
+        problems.append(_("评价等级“{level}”不是非常满意、满意、基本满意、不满意、非常不满意之一").format(level=level_text))
+    return {"department": department["id"] if department else None, "channel": channel, "level": level}
+
+
+def _tally_line(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> dict[str, Any]:
+    cleaned = _common(row, lookups, problems)
+    count_text = row["count"]
+    digits = count_text.isascii() and count_text.isdigit() and len(count_text) <= len(str(MAX_COUNT))
+    count = int(count_text) if digits else 0
+    if not 1 <= count <= MAX_COUNT:
+        problems.append(_("数量“{count}”不是 1 到 {max} 之间的整数").format(count=count_text, max=MAX_COUNT))
+    cleaned["count"] = count
+    return cleaned
+
+
+def _form_line(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> dict[str, Any]:
+    cleaned = _common(row, lookups, problems)
+    reason_text, comment = row["reason"], row["comment"]
+    reason = None
+    # As on the web form: a reason is asked of a negative rating only, and ignored otherwise.
+    if cleaned["level"] in NEGATIVE_LEVELS:
+        reason = lookups.reasons.get(reason_text)
+        if not reason_text:
+            problems.append(_("“不满意”或“非常不满意”须填写原因"))
+        elif reason is None:
+            problems.append(_("原因“{reason}”不在原因列表中（可选：{choices}）").format(
+                reason=reason_text, choices=_("、").join(lookups.reasons)))
+        elif reason["requires_text"] and not comment:
+            problems.append(_("原因为“{reason}”时须在 comment 列写明具体原因").format(reason=reason_text))
+    if len(comment) > MAX_COMMENT:
+        problems.append(_("留言超过 {max} 个字").format(max=MAX_COMMENT))
+    criteria = {}
+    for key in CRITERION_LABELS:
+        text = row.get(key, "")
+        if not text:
+            continue
+        level = _LEVEL_BY_TEXT.get(text.lower())
+        if level is None:
+            problems.append(_("{criterion}“{level}”不是五个等级之一").format(
+                criterion=_(CRITERION_LABELS[key]), level=text))
+        else:
+            criteria[key] = level
+    cleaned.update(reason=reason["id"] if reason else None, comment=comment, criteria=criteria)
+    return cleaned
+
+
+def validate(kind: str, rows: spreadsheets.Rows, lookups: _Lookups) -> tuple[list[dict[str, Any]], list[str]]:
+    errors: list[str] = []
+    valid: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line, row in rows:
+        row = {column: _clean(value) for column, value in row.items()}
+        problems: list[str] = []
+        cleaned = (_tally_line if kind == TALLY else _form_line)(row, lookups, problems)
+        if kind == TALLY and not problems:
+            # Two lines for one cell of the tally are a mistake of the firm's, not a sum to guess.
+            key = (cleaned["department"], cleaned["channel"], cleaned["level"])
+            if key in seen:
+                problems.append(_("与第 {line} 行重复（同一单位、渠道和等级）").format(line=seen[key]))
+            else:
+                seen[key] = line
+        if problems:
+            errors.append(_("第 {line} 行：").format(line=line) + _("；").join(problems))
+        else:
+            valid.append(cleaned)
+    if not rows:
+        errors.append(_("文件中没有数据行。"))
+    return valid, errors
+
+
+def _stored_name(filename: str) -> str:
+    return filename.replace("\\", "/").rsplit("/", 1)[-1][-MAX_FILENAME:]
+
+
+async def import_ratings(actor: str, period: Period, filename: str, content: bytes,
+                         account_id: int | None = None) -> ImportResult:
+    """All lines or none. Raises ``RatingImportError`` for a file that is not a table of either
+    layout; otherwise returns the result, with ``errors`` (one per bad line) if nothing was stored."""
+    try:
+        header, rows = spreadsheets.read_rows(filename, content)
+    except spreadsheets.SpreadsheetError as refusal:
+        raise RatingImportError(str(refusal)) from refusal
+    result = ImportResult(kind=layout_of(header), rows=len(rows))
+    if len(rows) > MAX_ROWS:
+        raise RatingImportError(_("文件超过 {max} 行，请分成几个文件导入。").format(max=MAX_ROWS))
+    valid, result.errors = validate(result.kind, rows, await _Lookups.load())
+    if result.errors:
+        return result
+    now = clock.now()
+    filename = _stored_name(filename)
+    # Rows are made before the transaction (their batch is filled in there): on SQLite it holds
+    # the one write lock, and citizens' ratings wait for it.
+    if result.kind == TALLY:
+        records: list[Any] = [
+            RatingTally(period=period.id, department=line["department"], channel=line["channel"],
+                        level=line["level"], rating_count=line["count"], import_batch=None)
+            for line in valid
+        ]
+        result.ratings = sum(line["count"] for line in valid)
+    else:
+        # The department cannot answer a form before the office has entered it, so the
+        # deadline counts from the entry, as a web rating's counts from its submission.
+        due = await working_days.deadline_after(now, period.answer_working_days)
+        records = [_paper_rating(period, line, due, now) for line in valid]
+        result.ratings = len(valid)
+        result.to_answer = sum(line["level"] in NEGATIVE_LEVELS for line in valid)
+        result.to_moderate = sum(bool(line["comment"]) for line in valid)
+    async with write_transaction():
+        batch = (await RatingImport.insert(RatingImport(
+            period=period.id, filename=filename, kind=result.kind, rows=len(valid), entered_by=account_id,
+            created_at=now,
+        )).returning(RatingImport.id))[0]["id"]
+        for record in records:
+            record.import_batch = batch
+        table = RatingTally if result.kind == TALLY else Rating
+        for start in range(0, len(records), _INSERT_BATCH):
+            await table.insert(*records[start:start + _INSERT_BATCH])
+        await audit.record(actor, "ratings.import", f"period:{period.code}",
+                           new={"filename": filename, "kind": result.kind, "rows": len(valid)})
+    return result
+
+
+def _paper_rating(period: Period, line: dict[str, Any], due: Any, now: Any) -> Rating:
+    negative = line["level"] in NEGATIVE_LEVELS
+    return Rating(
+        period=period.id, department=line["department"], channel=line["channel"],
+        source=RatingSource.paper.value, voter_id=None, panel_code=None, level=line["level"],
+        criteria=line["criteria"], reason=line["reason"] if negative else None, reason_text="",
+        comment=line["comment"],
+        comment_status=CommentStatus.pending.value if line["comment"] else CommentStatus.none.value,
+        answer_due=due if negative else None, created_at=now,
+    )
+
+
+async def import_for_command_line(actor: str, period_reference: str, filename: str, content: bytes) -> ImportResult:
+    """``pingyi ratings import PERIOD FILE``: PERIOD is the period's code or numeric id."""
+    period = await periods.find(period_reference)
+    if period is None:
+        raise RatingImportError(_("找不到评议期“{period}”。").format(period=period_reference))
+    return await import_ratings(actor, period, filename, content)
+
+
+async def recent_imports(period_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """What the office has entered, newest first: so a file sent twice is noticed."""
+    query = RatingImport.select(
+        RatingImport.id, RatingImport.filename, RatingImport.kind, RatingImport.rows, RatingImport.created_at,
+        RatingImport.period.code, RatingImport.period.name, RatingImport.entered_by.display_name,
+        RatingImport.entered_by.username,
+    ).order_by(RatingImport.id, ascending=False).limit(limit)
+    if period_id is not None:
+        query = query.where(RatingImport.period == period_id)
+    return await query
+

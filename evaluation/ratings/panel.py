@@ -1,0 +1,206 @@
+"""Invited panel members (人大代表, 政协委员, 企业代表 …): batches of one-time codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from evaluation.core import audit, clock
+from evaluation.core.database import write_transaction
+from evaluation.core.i18n import _
+from evaluation.core.tables import Account
+from evaluation.ratings import periods
+from evaluation.ratings.periods import Period
+from evaluation.ratings.tables import PanelBatch, PanelCode, Rating
+
+# No 0/O, 1/I/L: codes are typed from paper by people of every age.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16  # 31^16 ≈ 2^79: guessing is hopeless, and guesses are rate limited too
+MAX_BATCH = 2000
+
+
+class PanelError(ValueError):
+    """A refusal with a message fit to show the user."""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def display(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+async def create_batch(actor: str, period: Period, label: str, size: int) -> int:
+    label = label.strip()
+    if not label or len(label) > 50:
+        raise PanelError(_("请填写代表类别（不超过 50 个字符），例如“人大代表”。"))
+    if not 1 <= size <= MAX_BATCH:
+        raise PanelError(_("每批数量必须在 1 到 2000 之间。"))
+    account = await Account.select(Account.id).where(Account.username == actor).first()
+    async with write_transaction():
+        rows = await PanelBatch.insert(
+            PanelBatch(period=period.id, label=label, size=size, created_by=account["id"] if account else None,
+                       created_at=clock.now())
+        ).returning(PanelBatch.id)
+        batch_id = rows[0]["id"]
+        codes = [PanelCode(batch=batch_id, serial=serial, code=new_code()) for serial in range(1, size + 1)]
+        for start in range(0, len(codes), 500):
+            await PanelCode.insert(*codes[start : start + 500])
+        await audit.record(actor, "panel.batch", f"period:{period.code}", new={"label": label, "size": size})
+    return batch_id
+
+
+async def batches(period: Period) -> list[dict[str, Any]]:
+    return await PanelBatch.select().where(PanelBatch.period == period.id).order_by(PanelBatch.id)
+
+
+async def codes(batch_id: int) -> list[dict[str, Any]]:
+    return await PanelCode.select().where(PanelCode.batch == batch_id).order_by(PanelCode.serial)
+
+
+# A member types the code from a paper slip on a phone: full-width characters (a Chinese input
+# method), lower case, spaces and any kind of dash are forgiven.
+_WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def normalize(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Pd")
+
+
+@dataclass(frozen=True)
+class Member:
+    """A panel member who entered a valid code of the open period."""
+
+    code_id: int
+    code: str
+    label: str
+    period: Period
+
+
+async def enter(text: str) -> Member:
+    """The member behind a typed code, or a refusal that says why."""
+    code = normalize(text)
+    if not _WELL_FORMED.match(code):
+        raise PanelError(_("评议码无效，请核对后重新输入。"))
+    row = await (
+        PanelCode.select(PanelCode.id, PanelCode.code, PanelCode.batch.label, PanelCode.batch.period.code)
+        .where(PanelCode.code == code)
+        .first()
+    )
+    if row is None:
+        raise PanelError(_("评议码无效，请核对后重新输入。"))
+    period = await periods.find(row["batch.period.code"])
+    assert period is not None  # the batch's foreign key restricts deleting its period
+    today = periods.today()
+    if period.closes_on < today:
+        raise PanelError(_("该评议码所属的评议已结束。"))
+    if period.opens_on > today:
+        raise PanelError(_("该评议码所属的评议尚未开始，将于 {date} 开始。").format(date=period.opens_on.isoformat()))
+    current = await periods.current_period()
+    # Ratings go to the current period (routes/ratings.py); a code of another period that
+    # overlaps it could not be used there.
+    if current is None or current.id != period.id:
+        raise PanelError(_("该评议码所属的评议当前不在进行中。"))
+    return Member(code_id=row["id"], code=row["code"], label=row["batch.label"], period=period)
+
+
+def seconds_until_close(period: Period) -> int:
+    """A period runs to 24:00 of its close date, Asia/Shanghai (PRODUCT.md, Dates)."""
+    end = dt.datetime.combine(period.closes_on + dt.timedelta(days=1), dt.time(0), tzinfo=clock.SHANGHAI)
+    return max(0, int((end - clock.now()).total_seconds()))
+
+
+async def rated_departments(code_id: int) -> set[str]:
+    """Codes of the departments this panel code has rated."""
+    rows = await Rating.select(Rating.department.code).where(Rating.panel_code == code_id)
+    return {row["department.code"] for row in rows}
+
+
+@dataclass
+class BatchForm:
+    period: str = ""
+    label: str = ""
+    size: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def validate(self, known_periods: list[Period]) -> Period | None:
+        self.label = self.label.strip()
+        chosen = next((p for p in known_periods if p.code == self.period), None)
+        if chosen is None:
+            self.errors["period"] = _("请选择评议期。")
+        if not self.label or len(self.label) > 50:
+            self.errors["label"] = _("请填写代表类别（不超过 50 个字符），例如“人大代表”。")
+        size = int(self.size) if self.size.strip().isdigit() else 0
+        if not 1 <= size <= MAX_BATCH:
+            self.errors["size"] = _("每批数量必须在 1 到 2000 之间。")
+        return None if self.errors else chosen
+
+    @property
+    def size_number(self) -> int:
+        return int(self.size)
+
+
+async def overview() -> list[dict[str, Any]]:
+    """Every period, newest first, with its batches and how many of each batch's codes rated."""
+    rows = await PanelBatch.select(
+        *PanelBatch.all_columns(), PanelBatch.created_by.display_name, PanelBatch.created_by.username
+    ).order_by(PanelBatch.id)
+    used = await PanelCode.raw(
+        "SELECT panel_code.batch AS batch_id, COUNT(DISTINCT rating.panel_code) AS used"
+        " FROM rating JOIN panel_code ON panel_code.id = rating.panel_code GROUP BY panel_code.batch"
+    )
+    used_by_batch = {row["batch_id"]: int(row["used"]) for row in used}
+    result = []
+    for period in await periods.all_periods():
+        batches_of_period = [
+            {**row, "used": used_by_batch.get(row["id"], 0),
+             "created_by_name": row["created_by.display_name"] or row["created_by.username"] or ""}
+            for row in rows if row["period"] == period.id
+        ]
+        result.append({"period": period, "batches": batches_of_period})
+    return result
+
+
+async def batch(batch_id: int) -> dict[str, Any] | None:
+    return await PanelBatch.select(
+        *PanelBatch.all_columns(), PanelBatch.period.code, PanelBatch.period.name
+    ).where(PanelBatch.id == batch_id).first()
+
+
+def codes_workbook(found: dict[str, Any], rows: list[dict[str, Any]], entry_url: str) -> bytes:
+    """One row per code: serial, code as printed, label, period, the link that fills it in."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    def text(value: str) -> str:  # openpyxl raises on control characters
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("评议码")
+    header = [_("序号"), _("评议码"), _("代表类别"), _("评议期"), _("评议地址")]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        shown = display(row["code"])
+        sheet.append([row["serial"], shown, text(found["label"]), text(found["period.name"]),
+                      f"{entry_url}?code={shown}"])
+        # Text cells whatever they hold: a label beginning with "=" must not become a formula.
+        for cell in sheet[sheet.max_row][1:]:
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDE", (8, 24, 16, 24, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

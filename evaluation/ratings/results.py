@@ -1,0 +1,145 @@
+"""Public results of the evaluation: per department, across departments, across periods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from evaluation.core.tables import Department
+from evaluation.ratings import ratings
+from evaluation.ratings.periods import Period, all_periods
+from evaluation.ratings.satisfaction import DepartmentIndex, compute, is_sufficient
+from evaluation.ratings.scale import LEVEL_LABELS, NEGATIVE_LEVELS
+from evaluation.ratings.tables import CommentStatus, Rating, RatingAnswer
+
+
+@dataclass
+class LevelShare:
+    level: str
+    count: int
+    percent: Decimal
+
+
+def shares(counts_by_level: dict[str, int]) -> list[LevelShare]:
+    total = sum(counts_by_level.values())
+    return [
+        LevelShare(level, counts_by_level.get(level, 0),
+                   (Decimal(100 * counts_by_level.get(level, 0)) / total).quantize(Decimal("0.1")) if total
+                   else Decimal("0.0"))
+        for level in LEVEL_LABELS
+    ]
+
+
+@dataclass
+class DepartmentResults:
+    period: Period
+    index: DepartmentIndex
+    sufficient: bool
+    levels: list[LevelShare]
+    criteria: dict[str, list[LevelShare]]
+    trend: list[tuple[Period, Decimal | None, bool, int]]
+    criticism: list[dict[str, Any]]
+
+
+async def department_results(period: Period, department_id: int) -> DepartmentResults:
+    index = await ratings.department_index(period, department_id)
+    by_level = {level: index.level_total(level) for level in LEVEL_LABELS}
+    criteria = await ratings.criteria_distribution(period.id, department_id)
+    trend = []
+    for other in reversed(await all_periods()):
+        other_index = await ratings.department_index(other, department_id)
+        trend.append((other, other_index.index, is_sufficient(other_index, other.settings), other_index.total))
+    return DepartmentResults(
+        period=period,
+        index=index,
+        sufficient=is_sufficient(index, period.settings),
+        levels=shares(by_level),
+        criteria={key: shares(value) for key, value in criteria.items()},
+        trend=trend,
+        criticism=await public_criticism(period.id, department_id),
+    )
+
+
+async def public_criticism(period_id: int, department_id: int) -> list[dict[str, Any]]:
+    """Negative ratings the department has answered, and approved comments: what the public may
+    read. Who rated is never shown; a rejected or pending comment never is."""
+    rows = await Rating.select(
+        Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.created_at, Rating.reason.label,
+    ).where(
+        (Rating.period == period_id) & (Rating.department == department_id)
+        & (Rating.level.is_in(list(NEGATIVE_LEVELS)) | (Rating.comment_status == CommentStatus.approved.value))
+    ).order_by(Rating.created_at, ascending=False)
+    answers = {
+        row["rating"]: row
+        for row in await RatingAnswer.select(RatingAnswer.rating, RatingAnswer.body, RatingAnswer.answered_at).where(
+            RatingAnswer.rating.is_in([row["id"] for row in rows] or [0])
+        )
+    }
+    shown = []
+    for row in rows:
+        answer = answers.get(row["id"])
+        approved = row["comment_status"] == CommentStatus.approved.value
+        if row["level"] in NEGATIVE_LEVELS and not answer and not approved:
+            continue
+        shown.append({
+            "level": row["level"],
+            "reason": row["reason.label"],
+            "comment": row["comment"] if approved else "",
+            "created_at": row["created_at"],
+            "answer": answer,
+        })
+    return shown
+
+
+@dataclass
+class OverviewRow:
+    code: str
+    name: str
+    group: str
+    index: Decimal | None
+    sufficient: bool
+    total: int
+    public: int
+    panel: int
+
+
+SORTS = {"name", "index", "count"}
+
+
+async def overview(period: Period, sort: str = "index") -> list[OverviewRow]:
+    departments = await Department.select(Department.id, Department.code, Department.name, Department.group).where(
+        Department.active.eq(True)
+    )
+    counts = await ratings.counts(period.id)
+    rows = []
+    for department in departments:
+        index = compute(counts.get(department["id"], {}), period.settings)
+        rows.append(OverviewRow(
+            code=department["code"], name=department["name"], group=department["group"], index=index.index,
+            sufficient=is_sufficient(index, period.settings), total=index.total,
+            public=index.channel_total("public"), panel=index.channel_total("panel"),
+        ))
+    if sort == "name":
+        rows.sort(key=lambda row: row.code)
+    elif sort == "count":
+        rows.sort(key=lambda row: (-row.total, row.code))
+    else:
+        # Below the sample the index is not shown, so it does not rank either.
+        rows.sort(key=lambda row: (not row.sufficient, -(row.index or 0), row.code))
+    return rows
+
+
+def open_data(period: Period, rows: list[OverviewRow]) -> dict[str, Any]:
+    return {
+        "period": {"code": period.code, "name": period.name, "opens_on": period.opens_on.isoformat(),
+                   "closes_on": period.closes_on.isoformat(), "min_sample": period.settings.min_sample},
+        "departments": [
+            {"code": row.code, "name": row.name, "group": row.group, "ratings": row.total,
+             "public": row.public, "panel": row.panel,
+             "index": str(row.index) if row.sufficient and row.index is not None else None}
+            for row in rows
+        ],
+    }
+
+

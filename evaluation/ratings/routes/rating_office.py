@@ -1,0 +1,106 @@
+"""The office's side of the ratings: entering paper forms and tallies, downloading workbooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Stream, Template
+
+from evaluation.core import spreadsheets
+from evaluation.core.i18n import _
+from evaluation.core.web import current_account, office, office_or_auditor, page
+from evaluation.ratings import bursts as rating_bursts
+from evaluation.ratings import exports as rating_exports
+from evaluation.ratings import imports as rating_imports
+from evaluation.ratings import periods
+from evaluation.ratings.imports import ImportResult, RatingImportError
+from evaluation.ratings.periods import Period
+from settings import settings
+
+
+@get("/staff/ratings", guards=[office_or_auditor], name="ratings-office")
+async def ratings_office() -> Template:
+    return page("ratings/office.html", periods=await periods.all_periods(),
+                imports=await rating_imports.recent_imports(), kinds=rating_imports.KIND_LABELS)
+
+
+async def _import_page(chosen: str = "", result: ImportResult | None = None, error: str = "",
+                       status_code: int = 200) -> Template:
+    all_periods = await periods.all_periods()
+    if not chosen:
+        current = await periods.current_period()
+        chosen = current.code if current else (all_periods[0].code if all_periods else "")
+    selected = next((period for period in all_periods if period.code == chosen), None)
+    imports = await rating_imports.recent_imports(selected.id) if selected else []
+    context: dict[str, Any] = {"periods": all_periods, "chosen": chosen, "result": result, "error": error,
+                               "imports": imports, "kinds": rating_imports.KIND_LABELS,
+                               "reasons": await periods.reasons()}
+    return page("ratings/ratings_import.html", status_code=status_code, **context)
+
+
+@get("/staff/ratings/import", guards=[office], name="ratings-import-form")
+async def import_form(period: FromQuery[str] = "") -> Template:
+    return await _import_page(period)
+
+
+@post("/staff/ratings/import", guards=[office], name="ratings-import")
+async def import_ratings(request: Request) -> Template:
+    form = await request.form()
+    reference = str(form.get("period") or "")
+    period = await periods.find(reference) if reference else None
+    upload = form.get("file")
+    if period is None:
+        return await _import_page(reference, error=_("请选择评议期。"), status_code=422)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _import_page(period.code, error=_("请选择一个 CSV 或 xlsx 文件。"), status_code=422)
+    try:
+        content = await upload.read()
+    finally:
+        await upload.close()
+    account = current_account(request)
+    try:
+        result = await rating_imports.import_ratings(account.username, period, upload.filename, content,
+                                                     account_id=account.id)
+    except RatingImportError as refusal:
+        return await _import_page(period.code, error=str(refusal), status_code=422)
+    return await _import_page(period.code, result=result, status_code=422 if result.errors else 200)
+
+
+async def _period(reference: str) -> Period:
+    period = await periods.find(reference)
+    if period is None:
+        raise NotFoundException()
+    return period
+
+
+def _download(download: rating_exports.Download) -> Stream:
+    return Stream(
+        spreadsheets.chunks(download.file),
+        media_type=spreadsheets.XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": spreadsheets.content_disposition(download.filename, download.fallback),
+                 "Cache-Control": "no-store"},
+    )
+
+
+@get("/staff/ratings/{period:str}/results.xlsx", guards=[office_or_auditor], name="ratings-results-xlsx")
+async def results_xlsx(period: FromPath[str]) -> Stream:
+    return _download(await rating_exports.results_workbook(await _period(period)))
+
+
+@get("/staff/ratings/{period:str}/comments.xlsx", guards=[office_or_auditor], name="ratings-comments-xlsx")
+async def comments_xlsx(period: FromPath[str]) -> Stream:
+    return _download(await rating_exports.comments_workbook(await _period(period)))
+
+
+@get("/staff/ratings/bursts", guards=[office_or_auditor], name="ratings-bursts")
+async def bursts() -> Template:
+    threshold = settings.ratings_per_hour
+    return page("ratings/bursts.html", bursts=await rating_bursts.hourly_counts(threshold), threshold=threshold,
+                hours=rating_bursts.WINDOW_HOURS)
+
+
+ROUTES = [ratings_office, bursts, import_form, import_ratings, results_xlsx, comments_xlsx]

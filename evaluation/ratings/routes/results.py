@@ -1,0 +1,76 @@
+"""Public results: a department's page, the overview of a period, open data."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from evaluation.core import departments
+from evaluation.core.web import PUBLIC, page
+from evaluation.ratings import periods, ratings, results, scale
+from evaluation.ratings.periods import Period
+
+
+async def _period(reference: str) -> Period:
+    period = await periods.find(reference) if reference else await periods.current_period()
+    if period is None and not reference:
+        all_periods = await periods.all_periods()
+        period = all_periods[0] if all_periods else None
+    if period is None:
+        raise NotFoundException()
+    return period
+
+
+def _labels() -> dict:
+    return {"levels": scale.LEVEL_LABELS, "criteria": scale.CRITERION_LABELS,
+            "channels": scale.CHANNEL_LABELS, "group_labels": departments.GROUP_LABELS}
+
+
+@get("/departments/{code:str}/results", opt=PUBLIC, name="department-results")
+async def department_results(code: FromPath[str], period: FromQuery[str] = "") -> Template:
+    department = await ratings.active_department(code)
+    if department is None:
+        raise NotFoundException()
+    chosen = await _period(period)
+    found = await results.department_results(chosen, department["id"])
+    return page("ratings/results.html", department=department, results=found,
+                all_periods=await periods.all_periods(), **_labels())
+
+
+@get("/results", opt=PUBLIC, name="results-overview")
+async def overview(period: FromQuery[str] = "", sort: FromQuery[str] = "index") -> Template:
+    chosen = await _period(period)
+    sort = sort if sort in results.SORTS else "index"
+    rows = await results.overview(chosen, sort)
+    return page("ratings/overview.html", period=chosen, rows=rows, sort=sort,
+                all_periods=await periods.all_periods(), **_labels())
+
+
+@get("/open-data/{period:str}/results.json", opt=PUBLIC, name="open-data-json")
+async def open_data_json(period: FromPath[str]) -> Response:
+    chosen = await _period(period)
+    return Response(results.open_data(chosen, await results.overview(chosen, "name")),
+                    headers={"Access-Control-Allow-Origin": "*"})
+
+
+@get("/open-data/{period:str}/results.csv", opt=PUBLIC, name="open-data-csv")
+async def open_data_csv(period: FromPath[str]) -> Response:
+    chosen = await _period(period)
+    data = results.open_data(chosen, await results.overview(chosen, "name"))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["period", "code", "name", "group", "ratings", "public", "panel", "index"])
+    for row in data["departments"]:
+        writer.writerow([chosen.code, row["code"], row["name"], row["group"], row["ratings"], row["public"],
+                         row["panel"], row["index"] or ""])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"inline; filename=\"{chosen.code}-results.csv\"",
+                             "Access-Control-Allow-Origin": "*"})
+
+
+ROUTES = [department_results, overview, open_data_json, open_data_csv]

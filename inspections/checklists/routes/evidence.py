@@ -1,0 +1,112 @@
+"""Photo evidence: upload from the checklist page (by script, or a plain form without it),
+download as an attachment, delete while the checklist can change."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+
+from evaluation.core.i18n import _
+from evaluation.core.web import current_account, page, see_other, staff
+from inspections.checklists import checklists, evidence
+from inspections.checklists.evidence import EvidenceError, EvidenceLocked, EvidenceNotFound
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def _checklist_page(request: Request, checklist_id: int, message: str, status_code: int) -> Template:
+    """Without script the refusal comes back on the checklist page itself."""
+    checklist = await checklists.checklist_for(current_account(request), checklist_id)
+    if checklist is None:
+        raise NotFoundException()
+    return page("inspections/checklist.html", status_code=status_code, checklist=checklist,
+                account=current_account(request), message=message, conflict=None)
+
+
+def _refusal(error: EvidenceError) -> tuple[str, int]:
+    if isinstance(error, EvidenceLocked):
+        return "locked", 423
+    return "invalid", 422
+
+
+@post(
+    "/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}/photos",
+    guards=[staff],
+    name="checklist-photo-upload",
+    request_max_body_size=evidence.MAX_UPLOAD_BODY_BYTES,
+)
+async def upload_photo(request: Request, checklist_id: FromPath[int],
+                       indicator_id: FromPath[int]) -> Response[Any] | Template | Redirect:
+    form = await request.form()
+    upload = form.get("photo")
+    # A plain form (no script) has no upload id of its own: one is made here.
+    upload_id = str(form.get("upload_id") or "") or evidence.new_upload_id()
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise EvidenceError(_("请选择一张照片。"))
+        try:
+            content = await upload.read()
+        finally:
+            await upload.close()
+        stored = await evidence.store_photo(current_account(request), checklist_id, indicator_id, upload_id,
+                                            upload.filename, content)
+    except EvidenceNotFound as missing:
+        raise NotFoundException() from missing
+    except EvidenceError as refusal:
+        status, status_code = _refusal(refusal)
+        if _wants_json(request):
+            return Response({"status": status, "message": str(refusal)}, status_code=status_code)
+        return await _checklist_page(request, checklist_id, str(refusal), status_code)
+    if _wants_json(request):
+        return Response({"status": "stored", "id": stored.id, "url": stored.url, "original_name": stored.original_name,
+                         "content_type": stored.content_type, "size": stored.size}, status_code=200)
+    code = await evidence.item_code(indicator_id)
+    return see_other(f"/inspect/checklists/{checklist_id}#item-{code}")
+
+
+@get("/inspect/evidence/{evidence_id:int}", guards=[staff], name="evidence-download")
+async def download_photo(request: Request, evidence_id: FromPath[int]) -> File:
+    try:
+        photo, path = await evidence.photo_for_download(current_account(request), evidence_id)
+    except EvidenceNotFound as missing:
+        raise NotFoundException() from missing
+    fallback = f"evidence-{photo.id}{evidence.extension_of(photo.content_type)}"
+    name = photo.original_name or fallback
+    return File(
+        path=path,
+        media_type=photo.content_type,
+        headers={
+            # An attachment, never rendered as a page of this site, whatever the file holds.
+            "content-disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}",
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, max-age=3600",
+        },
+    )
+
+
+@post("/inspect/evidence/{evidence_id:int}/delete", guards=[staff], name="evidence-delete")
+async def delete_photo(request: Request, evidence_id: FromPath[int]) -> Response[Any] | Template | Redirect:
+    try:
+        checklist_id, code = await evidence.delete_photo(current_account(request), evidence_id)
+    except EvidenceNotFound as missing:
+        raise NotFoundException() from missing
+    except EvidenceError as refusal:
+        status, status_code = _refusal(refusal)
+        if _wants_json(request):
+            return Response({"status": status, "message": str(refusal)}, status_code=status_code)
+        return await _checklist_page(request, refusal.checklist_id or 0, str(refusal), status_code)
+    if _wants_json(request):
+        return Response({"status": "deleted", "id": evidence_id}, status_code=200)
+    return see_other(f"/inspect/checklists/{checklist_id}#item-{code}")
+
+
+ROUTES = [upload_photo, download_photo, delete_photo]

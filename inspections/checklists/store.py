@@ -1,0 +1,322 @@
+"""The database side of a checklist save (inspections/checklists/saves.py): one read of the
+item's context, the decision, the writes and the checklist's progress. What both engines share,
+and SQLite's path; PostgreSQL's is in inspections/checklists/store_postgres.py.
+
+- SQLite: one writer at a time and a disk sync per commit. The saves of this process queue in
+  ``SaveQueue``; those that arrived while a commit ran are committed together in the next one,
+  each in a savepoint of its own, with one sync for all. A whole group runs in one call on a
+  thread of its own with its own connection, so a save costs no event-loop turn per statement.
+
+Neither path goes through ``write_transaction``: a save changes nothing that evaluation/core/cache.py
+keeps, and clearing that cache on every save would empty it many times a second. Messages are
+not made here (this may run on the save thread, outside the request's language): ``Stored``
+says what was found and done, and the caller words the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.sqlite import dict_factory
+
+from evaluation.core import audit, clock
+from evaluation.core.accounts import SignedIn
+from inspections.checklists.rules import (
+    SAVE_ID,
+    AnswerError,
+    answer_audit,
+    is_editable,
+    may_see_every_checklist,
+    parse_note,
+    parse_value,
+)
+from inspections.checklists.scoring import as_decimal
+from inspections.tables import Checklist, ChecklistStatus
+
+GROUP_MAX_SAVES = 64
+
+# Statements are written with ``{}`` placeholders (Piccolo's raw style) and turned into
+# SQLite's ``?`` or PostgreSQL's ``$n`` once, here.
+_CONTEXT = """
+    SELECT a.id AS answer_id, a.value, a.note, a.version, a.answered_at, c.id AS checklist_id, c.status,
+           r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence,
+           sy.point_step, acc.display_name, acc.username,
+           EXISTS (SELECT 1 FROM team_member m WHERE m.team = c.team AND m.account = {}) AS is_member,
+           s.version AS saved_version
+    FROM checklist_answer a
+    JOIN checklist c ON c.id = a.checklist
+    JOIN inspection_round r ON r.id = c.round
+    JOIN indicator i ON i.id = a.indicator
+    JOIN indicator_system sy ON sy.id = i.system
+    LEFT JOIN account acc ON acc.id = a.answered_by
+    LEFT JOIN answer_save s ON s.save_id = {} AND s.answer = a.id
+    WHERE a.checklist = {} AND a.indicator = {}
+"""
+_PROGRESS = """
+    SELECT i.code, i.parent_code, i.kind, i.max_points, i.per_occurrence, a.value
+    FROM indicator i LEFT JOIN checklist_answer a ON a.indicator = i.id AND a.checklist = {}
+    WHERE i.system = {}
+"""
+CURRENT_ANSWER = (
+    "SELECT a.value, a.note, a.version, a.answered_at, acc.display_name, acc.username"
+    " FROM checklist_answer a LEFT JOIN account acc ON acc.id = a.answered_by WHERE a.id = {}"
+)
+_UPDATE_ANSWER = (
+    "UPDATE checklist_answer SET value = {}, note = {}, version = {}, answered_at = {}, answered_by = {} WHERE id = {}"
+)
+_START_CHECKLIST = "UPDATE checklist SET status = {} WHERE id = {} AND status = {}"
+_INSERT_SAVE = "INSERT INTO answer_save (save_id, answer, version, saved_by, saved_at) VALUES ({}, {}, {}, {}, {})"
+
+_NOT_STARTED = ChecklistStatus.not_started.value
+_IN_PROGRESS = ChecklistStatus.in_progress.value
+
+def _qmarks(query: str) -> str:
+    return query.replace("{}", "?")
+
+
+_INSERT_AUDIT_SQLITE = (
+    f"INSERT INTO audit_entry ({', '.join(audit.ENTRY_COLUMNS)}, prev_hash, hash)"
+    f" VALUES ({', '.join('?' * len(audit.ENTRY_COLUMNS))}, '', '')"
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database side of one save found and did. ``step``: missing (not visible) |
+    bad_save_id | replayed | locked | bad_base | conflict | bad_value | lost_lock (locked while
+    waiting for the row) | saved."""
+
+    step: str
+    row: dict[str, Any] | None = None
+    version: int = 0
+    value: Decimal | None = None
+    note: str = ""
+    progress: list[dict[str, Any]] | None = None  # the checklist's rows for scoring (replayed, saved)
+    current: dict[str, Any] | None = None  # the answer as it is now (conflict)
+
+
+def _visible(account: SignedIn, row: dict[str, Any]) -> bool:
+    return bool(row["is_member"]) or may_see_every_checklist(account)
+
+
+def int_or_none(text: Any) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def refusal_of(account: SignedIn, row: dict[str, Any] | None, save_id: str, base_version: Any) -> str | None:
+    """Why this save writes nothing (a ``Stored`` step), from the context read under the lock;
+    None when it is to be written. The order is the contract's."""
+    if row is None or not _visible(account, row):
+        return "missing"
+    if not SAVE_ID.fullmatch(save_id or ""):
+        return "bad_save_id"
+    if row["saved_version"] is not None:
+        return "replayed"
+    if not is_editable(row["round_status"], row["status"], bool(row["is_member"])):
+        return "locked"
+    base = int_or_none(base_version)
+    if base is None:
+        return "bad_base"
+    if base != row["version"]:
+        return "conflict"
+    return None
+
+
+def parsed(row: dict[str, Any], value_text: str, note: str) -> tuple[Decimal | None, str]:
+    step = as_decimal(row["point_step"])
+    return parse_value(row["kind"], as_decimal(row["max_points"]), step, value_text), parse_note(note)
+
+
+def _audit_entry(row: dict[str, Any], actor: str, value: Decimal | None, note: str) -> tuple[Any, ...]:
+    return audit.entry_values(
+        actor, "checklist.answer", f"checklist:{row['checklist_id']}:{row['code']}",
+        answer_audit(row["value"], row["note"]), answer_audit(value, note),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Both engines
+
+
+async def replay(account: SignedIn, checklist_id: int, indicator_id: int, save_id: str) -> Stored | None:
+    """The first result of a save id already stored (the row as it is now stands in for the
+    answer as it was then: a later save by the same page carries a new id)."""
+    rows = await Checklist.raw(_CONTEXT, account.id, save_id, checklist_id, indicator_id).run()
+    if not rows or not _visible(account, rows[0]) or rows[0]["saved_version"] is None:
+        return None
+    progress = await Checklist.raw(_PROGRESS, checklist_id, rows[0]["system"]).run()
+    return Stored("replayed", rows[0], progress=progress)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite
+
+_CONTEXT_SQLITE = _qmarks(_CONTEXT)
+_PROGRESS_SQLITE = _qmarks(_PROGRESS)
+_UPDATE_ANSWER_SQLITE = _qmarks(_UPDATE_ANSWER)
+_START_CHECKLIST_SQLITE = _qmarks(_START_CHECKLIST)
+_INSERT_SAVE_SQLITE = _qmarks(_INSERT_SAVE)
+
+# Every group of every event loop of this process runs on this one thread, one group after the
+# other: the process's single writer. Its connections are only ever touched there.
+_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checklist-saves")
+_connections: dict[str, tuple[int, sqlite3.Connection]] = {}
+
+
+def _connection(connection_kwargs: dict[str, Any]) -> sqlite3.Connection:
+    """The save thread's connection to the database file (the engine's pragmas: synchronous =
+    FULL, busy timeout), opened again if the file was replaced (a restore)."""
+    path = connection_kwargs["database"]
+    inode = os.stat(path).st_ino
+    held = _connections.get(path)
+    if held is not None and held[0] == inode:
+        return held[1]
+    if held is not None:
+        with contextlib.suppress(sqlite3.Error):
+            held[1].close()
+    connection = sqlite3.connect(**connection_kwargs)
+    connection.row_factory = dict_factory
+    _connections[path] = (inode, connection)
+    return connection
+
+
+def _one(db: sqlite3.Connection, query: str, *args: Any) -> dict[str, Any] | None:
+    return db.execute(query, args).fetchone()
+
+
+def _store_sqlite(db: sqlite3.Connection, account: SignedIn, checklist_id: int, indicator_id: int, save_id: str,
+                  base_version: Any, value_text: str, note: str) -> Stored:
+    """One save inside the group's transaction (on the save thread). The transaction holds
+    SQLite's write lock, so the context read here is current until the commit."""
+    row = _one(db, _CONTEXT_SQLITE, account.id, save_id, checklist_id, indicator_id)
+    refusal = refusal_of(account, row, save_id, base_version)
+    if refusal == "replayed":
+        assert row is not None
+        return Stored(refusal, row, progress=db.execute(_PROGRESS_SQLITE, (checklist_id, row["system"])).fetchall())
+    if refusal is not None:
+        return Stored(refusal, row)
+    assert row is not None
+    try:
+        value, clean_note = parsed(row, value_text, note)
+    except AnswerError:
+        return Stored("bad_value", row)
+    version, now = row["version"] + 1, clock.now()
+    db.execute(_UPDATE_ANSWER_SQLITE, (value, clean_note, version, now, account.id, row["answer_id"]))
+    if row["status"] == _NOT_STARTED:
+        db.execute(_START_CHECKLIST_SQLITE, (_IN_PROGRESS, checklist_id, _NOT_STARTED))
+    db.execute(_INSERT_SAVE_SQLITE, (save_id, row["answer_id"], version, account.id, now))
+    db.execute(_INSERT_AUDIT_SQLITE, _audit_entry(row, account.username, value, clean_note))
+    progress = db.execute(_PROGRESS_SQLITE, (checklist_id, row["system"])).fetchall()
+    return Stored("saved", row, version, value, clean_note, progress=progress)
+
+
+def _commit_group(connection_kwargs: dict[str, Any],
+                  group: list[tuple[Any, ...]]) -> list[tuple[Exception | None, Stored | None]]:
+    """A group of saves in one transaction, each in a savepoint (an error undoes that save
+    only), one commit and one sync for all. Raises when the transaction itself fails: then
+    nothing of the group is stored."""
+    db = _connection(connection_kwargs)
+    results: list[tuple[Exception | None, Stored | None]] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for args in group:
+            db.execute("SAVEPOINT one_save")
+            try:
+                stored = _store_sqlite(db, *args)
+            except Exception as error:
+                db.execute("ROLLBACK TO one_save")
+                db.execute("RELEASE one_save")
+                results.append((error, None))
+            else:
+                db.execute("RELEASE one_save")
+                results.append((None, stored))
+            if not db.in_transaction:
+                # SQLite rolls the whole transaction back by itself on some errors (disk full, I/O).
+                raise sqlite3.OperationalError("the saves' transaction was rolled back")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise
+    return results
+
+
+@dataclass
+class _Waiting:
+    args: tuple[Any, ...]
+    answer: asyncio.Future[Stored]
+
+
+class SaveQueue:
+    """The saves of one event loop waiting for the save thread. The first save after a quiet
+    moment is committed at once, alone; the saves that arrive while a group commits go together
+    in the next one (no timer, so no added delay). Each caller is answered only after the commit."""
+
+    _queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SaveQueue] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.waiting: list[_Waiting] = []
+        self.committer: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of_this_loop(cls) -> SaveQueue:
+        loop = asyncio.get_running_loop()
+        queue = cls._queues.get(loop)
+        if queue is None:
+            queue = cls._queues[loop] = cls()
+        return queue
+
+    async def run(self, args: tuple[Any, ...]) -> Stored:
+        waiting = _Waiting(args, asyncio.get_running_loop().create_future())
+        self.waiting.append(waiting)
+        if self.committer is None or self.committer.done():
+            # A task of its own: a caller that goes away must not take the others' saves with it.
+            self.committer = asyncio.create_task(self._commit_while_waiting())
+        return await waiting.answer
+
+    async def _commit_while_waiting(self) -> None:
+        while self.waiting:
+            group = self.waiting[:GROUP_MAX_SAVES]
+            del self.waiting[:GROUP_MAX_SAVES]
+            await self._commit([waiting for waiting in group if not waiting.answer.done()])
+
+    async def _commit(self, group: list[_Waiting]) -> None:
+        if not group:
+            return  # every caller went away before its turn: nothing written
+        engine = engine_finder()
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(
+                _THREAD, _commit_group, engine.connection_kwargs, [waiting.args for waiting in group]
+            )
+        except BaseException as failure:  # cancellation too: no caller may wait for ever
+            # Nothing of the group is stored (or, if the loop is going away mid-commit, its callers
+            # are gone too): every save of it is told it failed, and the page sends it again.
+            for waiting in group:
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(
+                        failure if isinstance(failure, Exception) else RuntimeError("the save was interrupted")
+                    )
+            if not isinstance(failure, Exception):
+                raise
+            return
+        for waiting, (error, stored) in zip(group, results, strict=True):
+            if waiting.answer.done():
+                continue
+            if error is not None:
+                waiting.answer.set_exception(error)
+            else:
+                assert stored is not None
+                waiting.answer.set_result(stored)

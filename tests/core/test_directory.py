@@ -1,0 +1,73 @@
+"""The public directory: grouped, searchable, one page per department, Chinese first."""
+
+from __future__ import annotations
+
+from evaluation.core.tables import CatalogueItem, DepartmentGroup
+from tests.conftest import add_department, run, text_of
+
+
+def test_home_page_lists_departments_by_group(visitor, departments):
+    page = visitor.get("/")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "旗县市区" in text and "市直单位" in text
+    assert text.index("旗县市区") < text.index("集宁区") < text.index("市直单位") < text.index("乌兰察布市教育局")
+
+
+def test_search_finds_departments_by_name_or_code(visitor, departments):
+    by_name = text_of(visitor.get("/", params={"q": "教育"}).text)
+    assert "乌兰察布市教育局" in by_name and "集宁区" not in by_name
+    by_code = text_of(visitor.get("/", params={"q": "150981"}).text)
+    assert "丰镇市" in by_code and "乌兰察布市财政局" not in by_code
+    nothing = text_of(visitor.get("/", params={"q": "不存在的单位"}).text)
+    assert "没有找到匹配的单位" in nothing
+
+
+def test_search_with_htmx_returns_only_the_directory(visitor, departments):
+    partial = visitor.get("/", params={"q": "丰镇"}, headers={"HX-Request": "true", "HX-Target": "directory"})
+    assert partial.status_code == 200
+    assert "<html" not in partial.text
+    assert 'id="directory"' in partial.text and "丰镇市" in partial.text
+    assert "HX-Request" in partial.headers["vary"]
+
+
+def test_inactive_departments_are_not_listed(visitor, departments):
+    run(add_department("SZ99", "已撤销的局", DepartmentGroup.municipal, active=False))
+    assert "已撤销的局" not in visitor.get("/").text
+    assert visitor.get("/departments/SZ99").status_code == 404
+
+
+def test_department_page_shows_code_group_and_catalogue(visitor, departments):
+    run(CatalogueItem.insert(
+        CatalogueItem(department=departments["150902"], title="财政预决算", description="部门预算和决算", position=1)
+    ))
+    text = text_of(visitor.get("/departments/150902").text)
+    assert "集宁区" in text and "150902" in text and "旗县市区" in text
+    assert "财政预决算" in text and "部门预算和决算" in text
+
+
+def test_unknown_department_is_a_404_page_in_chinese(visitor):
+    page = visitor.get("/departments/NOPE")
+    assert page.status_code == 404
+    assert "页面不存在" in text_of(page.text)
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_language_switch_shows_english(visitor, departments):
+    switched = visitor.get("/language/en", params={"next": "/departments/150902"}, follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/departments/150902"
+    page = visitor.get("/departments/150902")
+    assert '<html lang="en">' in page.text
+    assert "Information catalogue" in text_of(page.text)
+    assert visitor.get("/language/zh_CN").status_code == 200
+    assert '<html lang="zh-CN">' in visitor.get("/").text
+
+
+def test_language_switch_never_redirects_off_site(visitor):
+    response = visitor.get("/language/en", params={"next": "//evil.example/"}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks_for(visitor, departments):
+    page = visitor.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="zh-CN">' in page.text and "单位名录" in text_of(page.text)

@@ -1,0 +1,95 @@
+"""Comments are moderated; departments answer criticism in time; the office sees what is overdue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from evaluation.core import clock
+from evaluation.core.tables import AuditEntry
+from evaluation.ratings.tables import CommentStatus, Rating, RatingAnswer
+from tests.conftest import reason_id, run, text_of
+
+
+def rate(visitor, code: str, **data: str) -> None:
+    visitor.get(f"/departments/{code}")
+    assert visitor.post(f"/departments/{code}/ratings", data).status_code == 200
+
+
+def test_a_comment_is_hidden_until_approved(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="satisfied", comment="预算公开得很详细")
+    results = "/departments/150902/results"
+    assert "预算公开得很详细" not in visitor.get(results).text
+    office = new_visitor()
+    office.sign_in("wangmin")
+    assert "预算公开得很详细" in text_of(office.get("/staff/moderation").text)
+    rating = run(Rating.select().first())
+    office.post(f"/staff/moderation/{rating['id']}/approve")
+    assert "预算公开得很详细" in text_of(visitor.get(results).text)
+    entry = run(AuditEntry.select().where(AuditEntry.action == "comment.approve").first())
+    assert entry["actor"] == "wangmin" and entry["target"] == f"rating:{rating['id']}"
+
+
+def test_a_rejected_comment_keeps_its_rating(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="very_satisfied", comment="广告内容")
+    office = new_visitor()
+    office.sign_in("wangmin")
+    office.post(f"/staff/moderation/{run(Rating.select().first())['id']}/reject")
+    assert run(Rating.select().first())["comment_status"] == CommentStatus.rejected.value
+    page = text_of(visitor.get("/departments/150902/results").text)
+    assert "广告内容" not in page and "评价总数 1" in page
+
+
+def test_the_liaison_answers_a_negative_rating_and_the_answer_is_public(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    page = text_of(liaison.get("/staff/answers").text)
+    assert "内容过时" in page and "答复期限" in page
+    rating = run(Rating.select().first())
+    response = liaison.post(f"/staff/answers/{rating['id']}", {"body": "已更新栏目，感谢监督。"},
+                            follow_redirects=False)
+    assert response.status_code == 303
+    public = text_of(visitor.get("/departments/150902/results").text)
+    assert "内容过时" in public and "已更新栏目，感谢监督。" in public
+    assert run(RatingAnswer.count()) == 1
+
+
+def test_a_liaison_cannot_answer_for_another_department(visitor, new_visitor, people, period):
+    rate(visitor, "SZ03", level="very_unsatisfied", reason=reason_id("难以查找"))
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    assert "难以查找" not in text_of(liaison.get("/staff/answers").text)
+    rating = run(Rating.select().first())
+    assert liaison.post(f"/staff/answers/{rating['id']}", {"body": "不是我们的"}).status_code == 404
+    assert run(RatingAnswer.count()) == 0
+
+
+def test_liaisons_never_see_who_rated(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    voter_id = run(Rating.select(Rating.voter_id).first())["voter_id"]
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    assert voter_id not in liaison.get("/staff/answers").text
+
+
+def test_an_empty_answer_is_refused_and_nothing_is_lost(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    rating = run(Rating.select().first())
+    response = liaison.post(f"/staff/answers/{rating['id']}", {"body": "   "})
+    assert response.status_code == 422 and "请填写答复内容" in text_of(response.text)
+
+
+def test_the_office_sees_overdue_answers_per_department(visitor, new_visitor, people, period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    run(Rating.update({Rating.answer_due: clock.now() - timedelta(days=1)}, force=True))
+    office = new_visitor()
+    office.sign_in("wangmin")
+    page = text_of(office.get("/staff/overdue").text)
+    assert "集宁区" in page and "1 条" in page
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    assert "已逾期" in text_of(liaison.get("/staff/answers").text)
+    liaison.post(f"/staff/answers/{run(Rating.select().first())['id']}", {"body": "迟到的答复"})
+    assert "没有逾期未答复的评价" in text_of(office.get("/staff/overdue").text)
