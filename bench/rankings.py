@@ -549,7 +549,8 @@ def large_document(shape: Shape) -> dict[str, Any]:
     from inspections.rankings import snapshots
     from inspections.rankings.compiling import RANKED, IndicatorRow, UnitInput, compile_ranking
     from inspections.rankings.drafts import Draft, settings_of
-    from inspections.rounds.rounds import DEFAULT_BANDS, Round
+    from inspections.rounds.rounds import Round
+    from inspections.rounds.settings import DEFAULT_BANDS
 
     system = indicator_system(shape.items)
     indicators = [IndicatorRow(item.code, item.parent_code, item.title, item.kind, item.max_points, item.per_occurrence)

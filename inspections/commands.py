@@ -70,11 +70,11 @@ def round_or_fail(reference: str) -> Any:
 
 
 def round_create(args: argparse.Namespace) -> None:
-    from inspections.rounds import rounds
+    from inspections.rounds import coverage, rounds
 
     settings = settings_text(args.settings)
     try:
-        found = run(lambda: rounds.create_from_cli(
+        found = run(lambda: coverage.create_from_cli(
             actor(), args.code, args.name, args.year, args.deadline, system_code=args.system, period=args.period,
             groups=codes(args.groups), department_codes=codes(args.departments), settings_text=settings))
     except rounds.RoundError as refusal:
@@ -84,6 +84,7 @@ def round_create(args: argparse.Namespace) -> None:
 
 def round_show(args: argparse.Namespace) -> None:
     from inspections.rounds import rounds
+    from inspections.rounds import settings as round_settings
 
     found = run(lambda: rounds.find(args.round))
     if found is None:
@@ -93,7 +94,7 @@ def round_show(args: argparse.Namespace) -> None:
     print(f"# {found.year} · {found.system_name} ({found.system_code}) · deadline {found.deadline.isoformat()} · "
           f"{rounds.ROUND_STATUS_LABELS[found.status]} {found.status}"
           + (f" · period {found.period_code}" if found.period_code else ""))
-    print(rounds.settings_toml(found))
+    print(round_settings.settings_toml(found))
 
 
 def round_open(args: argparse.Namespace) -> None:

@@ -25,8 +25,9 @@ from evaluation.ratings import periods
 from inspections.checklists import checklists, review
 from inspections.indicators import files as indicator_files
 from inspections.indicators import indicators
-from inspections.rounds import rounds, teams
-from inspections.rounds.rounds import RoundForm
+from inspections.rounds import coverage, rounds, teams
+from inspections.rounds import settings as round_settings
+from inspections.rounds.settings import RoundForm
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, Indicator, InspectionRound
 
 ACTOR = "demo"
@@ -143,9 +144,9 @@ async def load() -> dict[str, str] | None:
     form = RoundForm(code=ROUND_CODE, name=f"{YEAR}年度政务公开考核", year=str(YEAR), system=str(system_id),
                      period=str(period.id) if period else "",
                      deadline=(periods.today() + dt.timedelta(days=30)).isoformat(), convert_score=True)
-    if not await rounds.create(ACTOR, form):
+    if not await round_settings.create(ACTOR, form):
         raise RuntimeError(str(form.errors))
-    await teams.cover_group(ACTOR, ROUND_CODE, DepartmentGroup.county.value)
+    await coverage.cover_group(ACTOR, ROUND_CODE, DepartmentGroup.county.value)
     team_ids: dict[str, int] = {}
     for name, members in TEAMS.items():
         team_id = await teams.create_team(ACTOR, ROUND_CODE, teams.TeamForm(name=name))

@@ -24,6 +24,7 @@ from piccolo.columns import (
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
+from evaluation.core.i18n import N_
 from evaluation.core.tables import Account, Department
 from evaluation.ratings.tables import EvaluationPeriod
 
@@ -119,6 +120,14 @@ class ChecklistStatus(StrEnum):
 
 
 EDITABLE_STATUSES = (ChecklistStatus.not_started, ChecklistStatus.in_progress, ChecklistStatus.returned)
+# The words for each state, wherever a checklist's state is shown.
+CHECKLIST_STATUS_LABELS = {
+    ChecklistStatus.not_started: N_("未开始"),
+    ChecklistStatus.in_progress: N_("填写中"),
+    ChecklistStatus.submitted: N_("已提交"),
+    ChecklistStatus.returned: N_("已退回"),
+    ChecklistStatus.approved: N_("已通过"),
+}
 
 
 class Checklist(Table):

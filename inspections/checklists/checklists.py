@@ -22,7 +22,6 @@ from inspections.checklists.rules import (
     MAX_NOTE_LENGTH,
     MAX_OCCURRENCES,
     SAVE_ID,
-    STATUS_LABELS,
     AnswerError,
     answer_audit,
     is_editable,
@@ -33,10 +32,10 @@ from inspections.checklists.rules import (
 )
 from inspections.checklists.saves import SaveOutcome, save
 from inspections.checklists.scoring import ChecklistScore, as_decimal
-from inspections.tables import Checklist, ChecklistStatus, RoundStatus
+from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, RoundStatus
 
 __all__ = [
-    "EDITABLE", "MAX_NOTE_LENGTH", "MAX_OCCURRENCES", "SAVE_ID", "STATUS_LABELS", "AnswerError", "CategoryState",
+    "EDITABLE", "MAX_NOTE_LENGTH", "MAX_OCCURRENCES", "SAVE_ID", "AnswerError", "CategoryState",
     "ChecklistPage", "EvidenceFile", "ItemState", "MyChecklist", "SaveOutcome", "checklist_for", "is_editable",
     "locked_message", "may_see_every_checklist", "my_checklists", "parse_note", "parse_value", "record_answer", "save",
 ]
@@ -99,7 +98,7 @@ class ChecklistPage:
 
     @property
     def status_label(self) -> str:
-        return _(STATUS_LABELS[self.status])
+        return _(CHECKLIST_STATUS_LABELS[self.status])
 
 
 # ---------------------------------------------------------------------------------------------

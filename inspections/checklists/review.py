@@ -19,8 +19,8 @@ from evaluation.core.database import is_postgres, write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from inspections.checklists import checklists
-from inspections.checklists.checklists import STATUS_LABELS, ChecklistPage
-from inspections.tables import EDITABLE_STATUSES, Checklist, ChecklistStatus, RoundStatus
+from inspections.checklists.checklists import ChecklistPage
+from inspections.tables import CHECKLIST_STATUS_LABELS, EDITABLE_STATUSES, Checklist, ChecklistStatus, RoundStatus
 
 MAX_COMMENT = 2000
 EDITABLE = tuple(status.value for status in EDITABLE_STATUSES)
@@ -44,7 +44,7 @@ class ReviewError(ValueError):
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
+    return _(CHECKLIST_STATUS_LABELS.get(status, status))
 
 
 async def _visible(account: SignedIn, checklist_id: int) -> ChecklistPage:
@@ -287,7 +287,7 @@ async def review_queue() -> ReviewQueue:
     rounds: dict[str, RoundSummary] = {}
     for row in counts:
         summary = rounds.setdefault(row["code"], RoundSummary(row["code"], row["name"], row["deadline"],
-                                                              dict.fromkeys(STATUS_LABELS, 0)))
+                                                              dict.fromkeys(CHECKLIST_STATUS_LABELS, 0)))
         if row["status"]:
             summary.counts[row["status"]] = int(row["n"])
     return ReviewQueue(

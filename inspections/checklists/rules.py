@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from evaluation.core.accounts import SignedIn
-from evaluation.core.i18n import N_, _
+from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from inspections.checklists.scoring import as_decimal, format_points
 from inspections.tables import EDITABLE_STATUSES, ChecklistStatus, RoundStatus
@@ -24,14 +24,6 @@ SAVE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_NOTE_LENGTH = 2000
 MAX_OCCURRENCES = 999
 EDITABLE = {status.value for status in EDITABLE_STATUSES}
-
-STATUS_LABELS = {
-    ChecklistStatus.not_started: N_("未开始"),
-    ChecklistStatus.in_progress: N_("填写中"),
-    ChecklistStatus.submitted: N_("已提交"),
-    ChecklistStatus.returned: N_("已退回"),
-    ChecklistStatus.approved: N_("已通过"),
-}
 
 
 class AnswerError(ValueError):

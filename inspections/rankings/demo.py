@@ -23,8 +23,9 @@ from inspections.demo import SAMPLE_SYSTEM, sample_csv
 from inspections.indicators import files as indicator_files
 from inspections.indicators import indicators
 from inspections.rankings import exclusions, snapshots
-from inspections.rounds import rounds, teams
-from inspections.rounds.rounds import RoundForm
+from inspections.rounds import coverage, rounds
+from inspections.rounds import settings as round_settings
+from inspections.rounds.settings import RoundForm
 from inspections.tables import ChecklistAnswer, Indicator, InspectionRound
 
 ACTOR = "demo"
@@ -102,10 +103,10 @@ async def load() -> bool:
     form = RoundForm(code=ROUND_CODE, name=f"{YEAR}年度政务公开考核", year=str(YEAR), system=str(system.id),
                      period=str(period.id), deadline=f"{YEAR + 1}-01-31", public_weight="20", convert_score=True,
                      bonus_cap="5", excellent_quota="30")
-    if not await rounds.create(ACTOR, form):
+    if not await round_settings.create(ACTOR, form):
         raise RuntimeError(str(form.errors))
     for group in ("county", "municipal"):
-        await teams.cover_group(ACTOR, ROUND_CODE, group)
+        await coverage.cover_group(ACTOR, ROUND_CODE, group)
     await rounds.open_round(ACTOR, ROUND_CODE, require_teams=False)
     found = await rounds.find(ROUND_CODE)
     assert found is not None

@@ -16,7 +16,7 @@ from evaluation.ratings.exports import Download
 from inspections.rankings import drafts, snapshots
 from inspections.rankings.snapshots import DRAFT_VERSION, draft_document
 from inspections.rankings.workbook import ranking_workbook
-from inspections.rounds import rounds, teams
+from inspections.rounds import coverage, rounds
 
 
 async def _workbook(document: dict[str, Any], checksum: str | None = None) -> Download:
@@ -63,6 +63,6 @@ async def ratings_csv(reference: str) -> RatingsExport | None:
     found = await rounds.find(reference)
     if found is None:
         return None
-    covered = await teams.covered_department_ids(found.id)
+    covered = await coverage.covered_department_ids(found.id)
     return RatingsExport(filename=found.name + "-" + _("评议明细") + ".csv", fallback=f"{found.code}-ratings.csv",
                          chunks=rating_exports.ratings_csv(found.period_id, covered))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.i18n import N_, _
-from inspections.checklists.rules import STATUS_LABELS
 from inspections.rankings.compiling import (
     EXCLUDED,
     INDEX_ALL_MEAN,
@@ -17,6 +16,7 @@ from inspections.rankings.compiling import (
     UNFINISHED,
     Reason,
 )
+from inspections.tables import CHECKLIST_STATUS_LABELS
 
 STATE_LABELS = {EXCLUDED: N_("不参加排名"), UNFINISHED: N_("未完成")}
 INDEX_SOURCE_LABELS = {
@@ -66,7 +66,7 @@ def state_label(state: str) -> str:
 
 
 def checklist_status_label(status: str) -> str:
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    return _(CHECKLIST_STATUS_LABELS[status]) if status in CHECKLIST_STATUS_LABELS else status
 
 
 def blocker_text(code: str) -> str:

@@ -12,15 +12,17 @@ from litestar.response import Redirect, Template
 
 from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
-from inspections.rounds import rounds, teams
+from evaluation.ratings import periods
+from inspections.rounds import coverage, rounds, teams
+from inspections.rounds import settings as round_settings
 from inspections.rounds.rounds import (
     BELOW_SAMPLE_LABELS,
     CHECKLIST_STATUS_LABELS,
     ROUND_STATUS_LABELS,
     RoundError,
-    RoundForm,
     RoundNotFound,
 )
+from inspections.rounds.settings import RoundForm
 from inspections.rounds.teams import TeamForm
 
 
@@ -36,7 +38,7 @@ def _form_from(data: dict[str, str], code: str = "") -> RoundForm:
 
 async def _form_page(form: RoundForm, new: bool, status_code: int = 200, **context: object) -> Template:
     return page("inspections/round_form.html", status_code=status_code, form=form, new=new,
-                systems=await rounds.systems(), periods=await rounds.periods(),
+                systems=await rounds.systems(), periods=await periods.all_periods(),
                 below_sample_labels=BELOW_SAMPLE_LABELS, status_labels=ROUND_STATUS_LABELS, **context)
 
 
@@ -54,7 +56,7 @@ async def new_round() -> Template:
 @post("/staff/rounds", guards=[office], name="round-create")
 async def create_round(request: Request, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     form = _form_from(data)
-    if await rounds.create(current_account(request).username, form):
+    if await round_settings.create(current_account(request).username, form):
         return see_other(f"/staff/rounds/{form.code}?saved=1")
     return await _form_page(form, new=True, status_code=422)
 
@@ -80,7 +82,7 @@ async def _settings_page(code: str, form: RoundForm | None = None, status_code: 
     found = await rounds.find(code)
     if found is None or found.code != code:
         raise NotFoundException()
-    return await _form_page(form or rounds.form_for(found), new=False, status_code=status_code, round=found)
+    return await _form_page(form or round_settings.form_for(found), new=False, status_code=status_code, round=found)
 
 
 @get("/staff/rounds/{code:str}/edit", guards=[office_or_auditor], name="round-edit")
@@ -93,7 +95,7 @@ async def update_round(request: Request, code: FromPath[str],
                        data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     form = _form_from(data, code)
     try:
-        if await rounds.update(current_account(request).username, code, form):
+        if await round_settings.update(current_account(request).username, code, form):
             return see_other(f"/staff/rounds/{code}?saved=1")
     except RoundNotFound as exc:
         raise NotFoundException() from exc
@@ -120,16 +122,16 @@ async def cover(request: Request, code: FromPath[str], data: URLEncodedBody[dict
 
     async def work(actor: str) -> None:
         if group:
-            await teams.cover_group(actor, code, group)
+            await coverage.cover_group(actor, code, group)
         else:
-            await teams.cover_departments(actor, code, [department])
+            await coverage.cover_departments(actor, code, [department])
 
     return await _act(request, code, work, "#coverage")
 
 
 @post("/staff/rounds/{code:str}/departments/{department_code:str}/remove", guards=[office], name="round-uncover")
 async def uncover(request: Request, code: FromPath[str], department_code: FromPath[str]) -> Template | Redirect:
-    return await _act(request, code, lambda actor: teams.uncover(actor, code, department_code), "#coverage")
+    return await _act(request, code, lambda actor: coverage.uncover(actor, code, department_code), "#coverage")
 
 
 def _team_id(text: str | None) -> int | None:

@@ -22,7 +22,6 @@ from inspections.rounds.rounds import Round, RoundError, RoundNotFound, find, ro
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
-    ChecklistStatus,
     Indicator,
     RoundStatus,
     Team,
@@ -32,69 +31,20 @@ from inspections.tables import (
 MAX_TEAM_NAME = 50
 
 
-# Coverage: one checklist per covered department, made while the round is a draft.
-
-async def _draft(code: str) -> dict[str, Any]:
-    row = await round_row(code)
-    if row["status"] != RoundStatus.draft.value:
-        raise RoundError(_("考核批次已开始，覆盖的单位不能再改变。"))
-    return row
 
 
-async def covered_department_ids(round_id: int) -> set[int]:
-    """The departments a round covers: one checklist each."""
-    return {r["department"] for r in await Checklist.select(Checklist.department).where(Checklist.round == round_id)}
 
 
-async def _cover(actor: str, row: dict[str, Any], department_ids: list[tuple[int, str]]) -> int:
-    covered = await covered_department_ids(row["id"])
-    new = [(department_id, code) for department_id, code in department_ids if department_id not in covered]
-    if new:
-        await Checklist.insert(*[Checklist(round=row["id"], department=department_id,
-                                           status=ChecklistStatus.not_started) for department_id, _code in new])
-        await audit.record(actor, "round.cover", f"round:{row['code']}", new={"departments": [c for _i, c in new]})
-    return len(new)
 
 
-async def cover_group(actor: str, code: str, group: str) -> int:
-    """Adds every active department of a group not yet covered. Returns how many were added."""
-    if group not in GROUP_LABELS:
-        raise RoundError(_("请选择单位分组。"))
-    async with write_transaction():
-        row = await _draft(code)
-        departments = await Department.select(Department.id, Department.code).where(
-            (Department.group == group) & Department.active.eq(True)).order_by(Department.code)
-        return await _cover(actor, row, [(d["id"], d["code"]) for d in departments])
 
 
-async def cover_departments(actor: str, code: str, department_codes: list[str]) -> int:
-    codes = [c.strip() for c in department_codes if c.strip()]
-    if not codes:
-        raise RoundError(_("请选择要加入的单位。"))
-    async with write_transaction():
-        row = await _draft(code)
-        found = {d["code"]: d["id"] for d in await Department.select(Department.id, Department.code).where(
-            Department.code.is_in(codes) & Department.active.eq(True))}
-        unknown = [c for c in codes if c not in found]
-        if unknown:
-            raise RoundError(_("找不到这些单位（或已停用）：{codes}。").format(codes=", ".join(unknown)), unknown)
-        return await _cover(actor, row, [(found[c], c) for c in dict.fromkeys(codes)])
 
 
-async def uncover(actor: str, code: str, department_code: str) -> None:
-    async with write_transaction():
-        row = await _draft(code)
-        department = await Department.select(Department.id).where(Department.code == department_code).first()
-        if department is None:
-            raise RoundNotFound(_("找不到该单位。"))
-        deleted = await Checklist.delete().where(
-            (Checklist.round == row["id"]) & (Checklist.department == department["id"])).returning(Checklist.id)
-        if deleted:
-            await audit.record(actor, "round.uncover", f"round:{code}", old={"departments": [department_code]})
+
 
 
 # Teams and their members.
-
 @dataclass
 class TeamForm:
     name: str = ""
@@ -208,7 +158,6 @@ async def remove_member(actor: str, code: str, team_id: int, account_id: int) ->
 
 
 # Assignment of covered departments to teams.
-
 async def _reassign(actor: str, row: dict[str, Any], checklist: dict[str, Any], team_id: int | None,
                     team_names: dict[int, str]) -> bool:
     if checklist["team"] == team_id:
@@ -263,7 +212,6 @@ async def assign_group(actor: str, code: str, group: str, team_id: int | None) -
 
 
 # The round page.
-
 @dataclass(frozen=True)
 class Member:
     id: int

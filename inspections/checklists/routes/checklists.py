@@ -18,7 +18,7 @@ from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from evaluation.core.web import current_account, page, require, see_other, staff
 from inspections.checklists import checklists
-from inspections.checklists.checklists import STATUS_LABELS
+from inspections.tables import CHECKLIST_STATUS_LABELS
 
 inspector = require(Role.inspector)
 
@@ -31,7 +31,7 @@ def _wants_json(request: Request) -> bool:
 @get("/inspect", guards=[inspector], name="my-checklists")
 async def my_checklists(request: Request) -> Template:
     rows = await checklists.my_checklists(current_account(request))
-    return page("inspections/my_checklists.html", rows=rows, status_labels=STATUS_LABELS)
+    return page("inspections/my_checklists.html", rows=rows, status_labels=CHECKLIST_STATUS_LABELS)
 
 
 async def _checklist_page(request: Request, checklist_id: int, status_code: int = 200, **context: Any) -> Template:

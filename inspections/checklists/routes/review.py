@@ -17,8 +17,8 @@ from litestar.response import Redirect, Template
 from evaluation.core.accounts import SignedIn
 from evaluation.core.web import current_account, office, office_or_auditor, page, see_other, staff
 from inspections.checklists import checklists, review
-from inspections.checklists.checklists import STATUS_LABELS
 from inspections.checklists.review import ChecklistNotFound, ReviewError
+from inspections.tables import CHECKLIST_STATUS_LABELS
 
 
 async def _refused(request: Request, checklist_id: int, refusal: ReviewError, typed: dict[str, str]) -> Template:
@@ -74,7 +74,7 @@ async def reopen(request: Request, checklist_id: FromPath[int],
 @get("/staff/review", guards=[office_or_auditor], name="review-queue")
 async def review_queue() -> Template:
     queue = await review.review_queue()
-    return page("inspections/review.html", queue=queue, status_labels=STATUS_LABELS)
+    return page("inspections/review.html", queue=queue, status_labels=CHECKLIST_STATUS_LABELS)
 
 
 ROUTES = [submit, return_to_team, approve, reopen, review_queue]
