@@ -21,15 +21,11 @@ from evaluation.core.i18n import N_, _
 from inspections.checklists.scoring import as_decimal
 from inspections.indicators.rules import (
     DEFAULT_STEP,
-    FIELDS,
     NOT_IN_INSPECTION,
     Row,
-    check_fields,
-    check_structure,
     off_step,
     parse_step,
     points_text,
-    row_values,
 )
 from inspections.tables import Indicator, IndicatorKind, IndicatorSystem
 
@@ -132,7 +128,7 @@ class System:
         return next((row for row in self.rows() if row.id == indicator_id), None)
 
 
-def _item(row: dict[str, Any]) -> Item:
+def item_of(row: dict[str, Any]) -> Item:
     per_occurrence = row["per_occurrence"]
     return Item(id=row["id"], code=row["code"], parent_code=row["parent_code"] or "", title=row["title"],
                 max_points=Decimal(str(row["max_points"])), kind=row["kind"], scoring_rule=row["scoring_rule"] or "",
@@ -143,7 +139,7 @@ def _item(row: dict[str, Any]) -> Item:
 def _system(row: dict[str, Any], indicators: Iterable[dict[str, Any]]) -> System:
     system = System(id=row["id"], year=row["year"], code=row["code"], name=row["name"],
                     point_step=step_of(row), frozen_at=row["frozen_at"], created_at=row["created_at"])
-    items = [_item(indicator) for indicator in indicators]
+    items = [item_of(indicator) for indicator in indicators]
     by_code = {}
     for item in items:
         if not item.parent_code:
@@ -160,7 +156,7 @@ def step_of(row: dict[str, Any]) -> Decimal:
     return as_decimal(row["point_step"]) or DEFAULT_STEP
 
 
-def _ordered(query: Any) -> Any:
+def ordered_rows(query: Any) -> Any:
     return query.order_by(Indicator.position).order_by(Indicator.id)
 
 
@@ -169,7 +165,7 @@ async def all_systems() -> list[System]:
     rows = await IndicatorSystem.select().order_by(IndicatorSystem.year, ascending=False).order_by(
         IndicatorSystem.code)
     indicators: dict[int, list[dict[str, Any]]] = {}
-    for indicator in await _ordered(Indicator.select()):
+    for indicator in await ordered_rows(Indicator.select()):
         indicators.setdefault(indicator["system"], []).append(indicator)
     return [_system(row, indicators.get(row["id"], [])) for row in rows]
 
@@ -178,7 +174,7 @@ async def get_system(system_id: int) -> System | None:
     row = await IndicatorSystem.select().where(IndicatorSystem.id == system_id).first()
     if row is None:
         return None
-    return _system(row, await _ordered(Indicator.select().where(Indicator.system == system_id)))
+    return _system(row, await ordered_rows(Indicator.select().where(Indicator.system == system_id)))
 
 
 async def find_system(year: int, code: str | None = None) -> System | None:
@@ -206,7 +202,7 @@ def audit_target(year: int, code: str) -> str:
     return f"indicator_system:{year}:{code}"
 
 
-def _row_of(item: Item) -> Row:
+def row_of(item: Item) -> Row:
     return Row(item.position, item.code, item.parent_code, item.title, item.max_points, item.kind,
                item.scoring_rule, item.per_occurrence)
 
@@ -320,7 +316,8 @@ async def update_system(actor: str, system_id: int, form: SettingsForm) -> bool:
         current = step_of(row)
         step = step or current
         if step != current:
-            rows = [_row_of(_item(i)) for i in await _ordered(Indicator.select().where(Indicator.system == system_id))]
+            existing = await ordered_rows(Indicator.select().where(Indicator.system == system_id))
+            rows = [row_of(item_of(i)) for i in existing]
             off = off_step(rows, step)
             if off:
                 form.errors["point_step"] = _(
@@ -345,7 +342,7 @@ async def copy_system(actor: str, system_id: int, form: SystemForm) -> int | Non
     source = await get_system(system_id)
     if source is None:
         raise SystemNotFound(_("找不到该指标体系。"))
-    rows = [_row_of(item) for item in source.rows()]
+    rows = [row_of(item) for item in source.rows()]
     try:
         async with write_transaction():
             new_id = await insert_system(form.year_number, form.code, form.name, source.point_step)
@@ -364,129 +361,3 @@ async def replace_indicators(system_id: int, rows: list[Row]) -> None:
     """Inside a write transaction, the system already locked and found unfrozen."""
     await Indicator.delete().where(Indicator.system == system_id)
     await insert_rows(system_id, rows)
-
-
-@dataclass
-class IndicatorForm:
-    code: str = ""
-    parent_code: str = ""
-    title: str = ""
-    max_points: str = ""
-    kind: str = IndicatorKind.score.value
-    scoring_rule: str = ""
-    per_occurrence: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def is_category(self) -> bool:
-        return not self.parent_code
-
-    def values(self) -> dict[str, str]:
-        return {key: getattr(self, key) for key in FIELDS}
-
-    @classmethod
-    def of(cls, item: Item) -> IndicatorForm:
-        return cls(**item.values())
-
-
-def _editor_problems(edited: Row, after: list[Row]) -> dict[str, str]:
-    """The system's rules over the rows as they would be, as messages on the edited row's fields."""
-    errors: dict[str, str] = {}
-    category = edited.parent_code or edited.code
-    for problem in check_structure(after):
-        if problem.code == edited.code:
-            errors.setdefault(problem.field, problem.message)
-        elif problem.field == "max_points" and problem.code == category:
-            errors.setdefault("max_points", problem.message)
-        elif problem.field == "kind" and not edited.parent_code:
-            errors.setdefault("kind", _("指标项 {code}：").format(code=problem.code) + problem.message)
-    return errors
-
-
-async def add_indicator(actor: str, system_id: int, form: IndicatorForm) -> bool:
-    """A category (no parent) or an item under one, at the end of its category."""
-    async with write_transaction():
-        system = await lock_unfrozen(system_id)
-        row, form.errors = check_fields(form.values(), step_of(system))
-        if row is None:
-            return False
-        existing = await _ordered(Indicator.select().where(Indicator.system == system_id))
-        if any(indicator["code"] == row.code for indicator in existing):
-            form.errors["code"] = _("代码 {code} 已被使用").format(code=row.code)
-            return False
-        form.errors = _editor_problems(row, [_row_of(_item(i)) for i in existing] + [row])
-        if form.errors:
-            return False
-        position = max((indicator["position"] for indicator in existing), default=-1) + 1
-        await Indicator.insert(Indicator(
-            system=system_id, code=row.code, parent_code=row.parent_code, title=row.title,
-            max_points=row.max_points, kind=row.kind, scoring_rule=row.scoring_rule,
-            per_occurrence=row.per_occurrence, position=position))
-        await audit.record(actor, "indicator.create", audit_target(system["year"], system["code"]),
-                           new=row_values(row))
-    return True
-
-
-async def update_indicator(actor: str, system_id: int, indicator_id: int, form: IndicatorForm) -> bool:
-    """A category stays a category (its items follow a new code); an item may move to another
-    category."""
-    async with write_transaction():
-        system = await lock_unfrozen(system_id)
-        existing = [_item(i) for i in await _ordered(Indicator.select().where(Indicator.system == system_id))]
-        before = next((item for item in existing if item.id == indicator_id), None)
-        if before is None:
-            raise SystemNotFound(_("找不到该指标。"))
-        if not before.parent_code:
-            form.parent_code = ""
-        elif not form.parent_code.strip():
-            form.errors["parent_code"] = _("请选择所属类目")
-            return False
-        row, form.errors = check_fields(form.values(), step_of(system))
-        if row is None:
-            return False
-        if any(item.code == row.code and item.id != indicator_id for item in existing):
-            form.errors["code"] = _("代码 {code} 已被使用").format(code=row.code)
-            return False
-        after = []
-        for item in existing:
-            if item.id == indicator_id:
-                after.append(row)
-            else:
-                other = _row_of(item)
-                if other.parent_code == before.code:
-                    other.parent_code = row.code
-                after.append(other)
-        form.errors = _editor_problems(row, after)
-        if form.errors:
-            return False
-        old, new = before.values(), row_values(row)
-        changed = [key for key in FIELDS if old[key] != new[key]]
-        if not changed:
-            return True
-        await Indicator.update({
-            Indicator.code: row.code, Indicator.parent_code: row.parent_code, Indicator.title: row.title,
-            Indicator.max_points: row.max_points, Indicator.kind: row.kind, Indicator.scoring_rule: row.scoring_rule,
-            Indicator.per_occurrence: row.per_occurrence,
-        }).where(Indicator.id == indicator_id)
-        if before.code != row.code and not before.parent_code:
-            await Indicator.update({Indicator.parent_code: row.code}).where(
-                (Indicator.system == system_id) & (Indicator.parent_code == before.code))
-        await audit.record(actor, "indicator.update", audit_target(system["year"], system["code"]),
-                           old={"code": before.code, **{key: old[key] for key in changed}},
-                           new={"code": row.code, **{key: new[key] for key in changed}})
-    return True
-
-
-async def delete_indicator(actor: str, system_id: int, indicator_id: int) -> None:
-    """An item, or a category that has no items left."""
-    async with write_transaction():
-        system = await lock_unfrozen(system_id)
-        row = await Indicator.select().where((Indicator.id == indicator_id) & (Indicator.system == system_id)).first()
-        if row is None:
-            raise SystemNotFound(_("找不到该指标。"))
-        if not row["parent_code"] and await Indicator.exists().where(
-                (Indicator.system == system_id) & (Indicator.parent_code == row["code"])):
-            raise IndicatorError(_("类目 {code} 下还有指标项，请先删除或移走这些指标项。").format(code=row["code"]))
-        await Indicator.delete().where(Indicator.id == indicator_id)
-        await audit.record(actor, "indicator.delete", audit_target(system["year"], system["code"]),
-                           old=_item(row).values())

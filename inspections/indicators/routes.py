@@ -18,11 +18,11 @@ from litestar.response import Redirect, Template
 from evaluation.core import spreadsheets
 from evaluation.core.i18n import _
 from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
+from inspections.indicators import editor, indicators
 from inspections.indicators import files as indicator_files
-from inspections.indicators import indicators
+from inspections.indicators.editor import IndicatorForm
 from inspections.indicators.indicators import (
     IndicatorError,
-    IndicatorForm,
     SettingsForm,
     SystemForm,
     SystemFrozen,
@@ -173,7 +173,7 @@ async def add_indicator(request: HTMXRequest, system_id: FromPath[int],
         form.errors["parent_code"] = _("请选择所属类目")
         return await _system_page(request, system_id, 422, **{slot: form})
     try:
-        added = await indicators.add_indicator(_actor(request), system_id, form)
+        added = await editor.add_indicator(_actor(request), system_id, form)
     except SystemNotFound as exc:
         raise NotFoundException() from exc
     except SystemFrozen as refusal:
@@ -190,7 +190,7 @@ async def update_indicator(request: HTMXRequest, system_id: FromPath[int], indic
                            data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     form = _indicator_form(data)
     try:
-        updated = await indicators.update_indicator(_actor(request), system_id, indicator_id, form)
+        updated = await editor.update_indicator(_actor(request), system_id, indicator_id, form)
     except SystemNotFound as exc:
         raise NotFoundException() from exc
     except SystemFrozen as refusal:
@@ -206,7 +206,7 @@ async def update_indicator(request: HTMXRequest, system_id: FromPath[int], indic
 async def delete_indicator(request: HTMXRequest, system_id: FromPath[int],
                            indicator_id: FromPath[int]) -> Template | Redirect:
     try:
-        await indicators.delete_indicator(_actor(request), system_id, indicator_id)
+        await editor.delete_indicator(_actor(request), system_id, indicator_id)
     except SystemNotFound as exc:
         raise NotFoundException() from exc
     except IndicatorError as refusal:
