@@ -23,7 +23,7 @@ from evaluation.core import audit, clock, spreadsheets, working_days
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import N_, _
 from evaluation.core.tables import Department
-from evaluation.ratings import periods
+from evaluation.ratings import periods, reasons
 from evaluation.ratings.periods import Period
 from evaluation.ratings.ratings import MAX_COMMENT
 from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS
@@ -94,7 +94,7 @@ class _Lookups:
         departments = await Department.select(Department.id, Department.code, Department.active)
         return cls(
             departments={row["code"]: row for row in departments},
-            reasons={row["label"]: row for row in await periods.reasons(active_only=True)},
+            reasons={row["label"]: row for row in await reasons.reasons(active_only=True)},
         )
 
 

@@ -14,9 +14,10 @@ from evaluation.core import audit, cache, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.form_values import parse_date, parse_decimal, parse_int
 from evaluation.core.i18n import N_, _
+from evaluation.ratings import reasons
 from evaluation.ratings.satisfaction import IndexSettings
 from evaluation.ratings.scale import LEVEL_LABELS, Channel, Level
-from evaluation.ratings.tables import EvaluationPeriod, ReasonChoice
+from evaluation.ratings.tables import EvaluationPeriod
 
 # 10/8/6/3/0 points of 好差评, on a 100 scale (PRODUCT.md §1).
 DEFAULT_LEVEL_VALUES = {
@@ -27,8 +28,6 @@ DEFAULT_LEVEL_VALUES = {
     Level.very_unsatisfied.value: Decimal("0"),
 }
 DEFAULT_WEIGHTS = {Channel.public.value: Decimal("0.4"), Channel.panel.value: Decimal("0.6")}
-DEFAULT_REASONS = [("信息未公开", False), ("内容过时", False), ("内容不完整", False), ("难以查找", False),
-                   ("其他", True)]
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -173,9 +172,6 @@ class PeriodForm:
         return not self.errors
 
 
-
-
-
 def _comparable(values: dict[str, Any]) -> dict[str, Any]:
     """A period's settings as audit text, the same whatever each engine returns (JSON as
     text, 0.400 for 0.4), so that a save changing nothing records nothing."""
@@ -206,7 +202,7 @@ async def create(actor: str, form: PeriodForm) -> bool:
             form.errors["code"] = _("代码 {code} 已被使用。").format(code=form.code)
             return False
         await EvaluationPeriod.insert(EvaluationPeriod(**form.cleaned, created_at=clock.now()))
-        await ensure_default_reasons(actor)
+        await reasons.ensure_default_reasons(actor)
         await audit.record(actor, "period.create", f"period:{form.code}", new=_audit_view(form.cleaned))
     return True
 
@@ -240,22 +236,6 @@ def form_for(period: Period) -> PeriodForm:
     )
 
 
-async def ensure_default_reasons(actor: str) -> None:
-    if await ReasonChoice.exists():
-        return
-    for position, (label, requires_text) in enumerate(DEFAULT_REASONS, start=1):
-        await ReasonChoice.insert(ReasonChoice(label=label, requires_text=requires_text, position=position))
-    await audit.record(actor, "reasons.create", "reasons", new=[label for label, _ in DEFAULT_REASONS])
-
-
-@cache.cached
-async def reasons(active_only: bool = True) -> list[dict[str, Any]]:
-    query = ReasonChoice.select().order_by(ReasonChoice.position).order_by(ReasonChoice.id)
-    if active_only:
-        query = query.where(ReasonChoice.active.eq(True))
-    return await query
-
-
 STATUS_LABELS = {"upcoming": N_("未开始"), "open": N_("进行中"), "closed": N_("已结束")}
 
 
@@ -268,110 +248,6 @@ def status_of(period: Period, on: dt.date) -> str:
 
 # The office's list of reasons for a negative rating (PRODUCT.md §1). A reason is never
 # deleted: old ratings keep pointing at it, so the office deactivates it instead.
-
-MAX_REASON_LABEL = 50  # ReasonChoice.label is Varchar(50)
-
-
-class ReasonNotFound(PeriodError):
-    pass
-
-
-@dataclass
-class ReasonForm:
-    label: str = ""
-    requires_text: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def validate(self) -> bool:
-        self.label = self.label.strip()
-        if not self.label or len(self.label) > MAX_REASON_LABEL:
-            self.errors["label"] = _("请填写原因名称（不超过 50 个字）。")
-        return not self.errors
-
-
-def _reason_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in ("label", "requires_text", "position", "active")}
-
-
-async def _reason_row(reason_id: int) -> dict[str, Any]:
-    row = await ReasonChoice.select().where(ReasonChoice.id == reason_id).first()
-    if row is None:
-        raise ReasonNotFound(_("找不到该原因。"))
-    return row
-
-
-async def _label_taken(form: ReasonForm, except_id: int | None = None) -> bool:
-    query = ReasonChoice.exists().where(ReasonChoice.label == form.label)
-    if except_id is not None:
-        query = query.where(ReasonChoice.id != except_id)
-    if await query:
-        form.errors["label"] = _("已有名为“{label}”的原因。").format(label=form.label)
-        return True
-    return False
-
-
-async def _change_reason(actor: str, row: dict[str, Any], changes: dict[str, Any]) -> None:
-    """Saves what differs and audits it as old/new; call inside the write transaction."""
-    changes = {key: value for key, value in changes.items() if row[key] != value}
-    if not changes:
-        return
-    await ReasonChoice.update(changes).where(ReasonChoice.id == row["id"])
-    await audit.record(actor, "reasons.update", f"reason:{row['id']}",
-                       old={key: row[key] for key in changes}, new=changes)
-
-
-async def add_reason(actor: str, form: ReasonForm) -> bool:
-    """A new reason, active, at the end of the list."""
-    if not form.validate():
-        return False
-    async with write_transaction():
-        if await _label_taken(form):
-            return False
-        last = await ReasonChoice.select(ReasonChoice.position).order_by(ReasonChoice.position, ascending=False).first()
-        row = {"label": form.label, "requires_text": form.requires_text,
-               "position": (last["position"] if last else 0) + 1, "active": True}
-        inserted = await ReasonChoice.insert(ReasonChoice(**row)).returning(ReasonChoice.id)
-        await audit.record(actor, "reasons.add", f"reason:{inserted[0]['id']}", new=row)
-    return True
-
-
-async def update_reason(actor: str, reason_id: int, form: ReasonForm) -> bool:
-    """Renames a reason or changes whether it needs text. Old ratings show the new name."""
-    if not form.validate():
-        return False
-    async with write_transaction():
-        row = await _reason_row(reason_id)
-        if await _label_taken(form, except_id=reason_id):
-            return False
-        await _change_reason(actor, row, {"label": form.label, "requires_text": form.requires_text})
-    return True
-
-
-async def set_reason_active(actor: str, reason_id: int, active: bool) -> None:
-    async with write_transaction():
-        row = await _reason_row(reason_id)
-        if not active and row["active"]:
-            others = await ReasonChoice.count().where(ReasonChoice.active.eq(True), ReasonChoice.id != reason_id)
-            if others == 0:
-                # Without an active reason nobody could submit an unsatisfied rating.
-                raise PeriodError(_("至少要保留一个启用的原因，否则公众无法提交“不满意”评价。"))
-        await _change_reason(actor, row, {"active": active})
-
-
-async def move_reason(actor: str, reason_id: int, direction: str) -> None:
-    """One place up or down the list, among all reasons (active or not)."""
-    async with write_transaction():
-        await _reason_row(reason_id)
-        rows = await ReasonChoice.select().order_by(ReasonChoice.position).order_by(ReasonChoice.id)
-        index = next(i for i, row in enumerate(rows) if row["id"] == reason_id)
-        other = index - 1 if direction == "up" else index + 1
-        if direction not in ("up", "down") or not 0 <= other < len(rows):
-            return
-        order = list(rows)
-        order[index], order[other] = order[other], order[index]
-        # Renumbered 1..n, which also mends positions left equal by hand-made rows.
-        for position, row in enumerate(order, start=1):
-            await _change_reason(actor, row, {"position": position})
 
 
 # Index settings given to the command line as TOML (PRODUCT.md, Settled questions).

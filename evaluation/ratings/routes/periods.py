@@ -9,8 +9,9 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
-from evaluation.ratings import periods
-from evaluation.ratings.periods import PeriodError, PeriodForm, ReasonForm, ReasonNotFound
+from evaluation.ratings import periods, reasons
+from evaluation.ratings.periods import PeriodError, PeriodForm
+from evaluation.ratings.reasons import ReasonError, ReasonForm, ReasonNotFound
 from evaluation.ratings.scale import LEVEL_LABELS
 
 
@@ -81,7 +82,7 @@ async def update_period(request: Request, code: FromPath[str],
 
 async def _reasons_page(status_code: int = 200, add_form: ReasonForm | None = None, edit_id: int | None = None,
                         edit_form: ReasonForm | None = None, error: str = "", saved: bool = False) -> Template:
-    return page("ratings/reasons.html", status_code=status_code, reasons=await periods.reasons(False),
+    return page("ratings/reasons.html", status_code=status_code, reasons=await reasons.reasons(False),
                 add_form=add_form or ReasonForm(), edit_id=edit_id, edit_form=edit_form, error=error, saved=saved)
 
 
@@ -97,7 +98,7 @@ async def list_reasons(saved: FromQuery[bool] = False) -> Template:
 @post("/staff/reasons", guards=[office], name="reason-add")
 async def add_reason(request: Request, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     form = _reason_form(data)
-    if await periods.add_reason(current_account(request).username, form):
+    if await reasons.add_reason(current_account(request).username, form):
         return see_other("/staff/reasons?saved=1")
     return await _reasons_page(status_code=422, add_form=form)
 
@@ -107,7 +108,7 @@ async def update_reason(request: Request, reason_id: FromPath[int],
                         data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     form = _reason_form(data)
     try:
-        if await periods.update_reason(current_account(request).username, reason_id, form):
+        if await reasons.update_reason(current_account(request).username, reason_id, form):
             return see_other(f"/staff/reasons?saved=1#reason-{reason_id}")
     except ReasonNotFound as exc:
         raise NotFoundException() from exc
@@ -116,10 +117,10 @@ async def update_reason(request: Request, reason_id: FromPath[int],
 
 async def _set_active(request: Request, reason_id: int, active: bool) -> Template | Redirect:
     try:
-        await periods.set_reason_active(current_account(request).username, reason_id, active)
+        await reasons.set_reason_active(current_account(request).username, reason_id, active)
     except ReasonNotFound as exc:
         raise NotFoundException() from exc
-    except PeriodError as refusal:
+    except ReasonError as refusal:
         return await _reasons_page(status_code=422, error=str(refusal))
     return see_other(f"/staff/reasons?saved=1#reason-{reason_id}")
 
@@ -137,7 +138,7 @@ async def activate_reason(request: Request, reason_id: FromPath[int]) -> Templat
 @post("/staff/reasons/{reason_id:int}/move", guards=[office], name="reason-move")
 async def move_reason(request: Request, reason_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Redirect:
     try:
-        await periods.move_reason(current_account(request).username, reason_id, data.get("direction", ""))
+        await reasons.move_reason(current_account(request).username, reason_id, data.get("direction", ""))
     except ReasonNotFound as exc:
         raise NotFoundException() from exc
     return see_other(f"/staff/reasons#reason-{reason_id}")

@@ -16,7 +16,7 @@ from evaluation.core.web import current_account, office, office_or_auditor, page
 from evaluation.ratings import bursts as rating_bursts
 from evaluation.ratings import exports as rating_exports
 from evaluation.ratings import imports as rating_imports
-from evaluation.ratings import periods
+from evaluation.ratings import periods, reasons
 from evaluation.ratings.imports import ImportResult, RatingImportError
 from evaluation.ratings.periods import Period
 from settings import settings
@@ -38,7 +38,7 @@ async def _import_page(chosen: str = "", result: ImportResult | None = None, err
     imports = await rating_imports.recent_imports(selected.id) if selected else []
     context: dict[str, Any] = {"periods": all_periods, "chosen": chosen, "result": result, "error": error,
                                "imports": imports, "kinds": rating_imports.KIND_LABELS,
-                               "reasons": await periods.reasons()}
+                               "reasons": await reasons.reasons()}
     return page("ratings/ratings_import.html", status_code=status_code, **context)
 
 

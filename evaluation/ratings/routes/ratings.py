@@ -22,7 +22,7 @@ from litestar.types import Receive, Scope, Send
 from evaluation.core import departments, i18n
 from evaluation.core.i18n import _
 from evaluation.core.web import PUBLIC, page, see_other
-from evaluation.ratings import periods, ratings, scale
+from evaluation.ratings import periods, ratings, reasons, scale
 from evaluation.ratings.ratings import VOTER_COOKIE, RatingForm
 from settings import settings
 
@@ -121,7 +121,7 @@ async def _rating_context(request: Request, department: dict[str, Any], form: Ra
         "period": period,
         "next_period": None if period else await periods.next_period(),
         "form": form or RatingForm(),
-        "reasons": await periods.reasons(),
+        "reasons": await reasons.reasons(),
         # Translated once here rather than in the form's nested loops.
         "levels": {key: _(label) for key, label in scale.LEVEL_LABELS.items()},
         "criteria": {key: _(label) for key, label in scale.CRITERION_LABELS.items()},
@@ -202,7 +202,7 @@ async def rate(request: HTMXRequest, code: FromPath[str], data: URLEncodedBody[d
 
     if period is None:
         return await form_again(422)
-    if not form.validate(await periods.reasons()):
+    if not form.validate(await reasons.reasons()):
         return _with_voter_cookie(await form_again(422), voter_id)
     panel = await ratings.panel_code(period, request.cookies.get(PANEL_COOKIE, ""))
     try:
