@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.engine.finder import engine_finder
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-
 from evaluation.core import clock
-from evaluation.core.database import is_postgres
+from evaluation.core.database import immediate_transaction, is_postgres
 from evaluation.core.tables import AuditEntry
 
 SEAL_BATCH = 500
@@ -74,16 +71,6 @@ def entry_hash(row: dict[str, Any], seq: int, prev_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _sealing_transaction() -> Any:
-    """A transaction holding the write lock from the start on SQLite (like write_transaction),
-    but without clearing evaluation/core/cache.py: sealing changes nothing kept there, and it runs
-    every tick while changes arrive."""
-    engine = engine_finder()
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
-
-
 # One statement seals a whole batch: the new seq, prev_hash and hash of every row at once.
 _SEAL_POSTGRES = """
     UPDATE audit_entry AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
@@ -117,7 +104,9 @@ async def seal() -> int:
     if not await AuditEntry.exists().where(AuditEntry.seq.is_null()).run():
         return 0
     sealed = 0
-    async with _sealing_transaction():
+    # Like write_transaction, but without clearing evaluation/core/cache.py: sealing changes nothing
+    # kept there, and it runs every tick while changes arrive.
+    async with immediate_transaction():
         if is_postgres():
             await AuditEntry.raw("SELECT pg_advisory_xact_lock({})", _SEAL_LOCK_KEY).run()
         last = (

@@ -97,6 +97,7 @@ _INSERT_RATING = (
     " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, NULL, {}, NULL, {})"
 )
 _INSERT_RATING_POSTGRES = _INSERT_RATING.format(*(f"${n}" for n in range(1, 15)))
+_INSERT_RATING_SQLITE = _INSERT_RATING.replace("{}", "?")
 
 
 async def _insert(period: Period, department_id: int, channel: Channel, form: RatingForm, *,
@@ -116,14 +117,15 @@ async def _insert(period: Period, department_id: int, channel: Channel, form: Ra
         clock.now(),
     )
     engine = Rating._meta.db
-    pool = engine.pool if is_postgres(engine) and engine.current_transaction.get() is None else None
     try:
-        if pool is not None:
+        if not is_postgres(engine):
+            await group_commit(lambda db: db.execute(_INSERT_RATING_SQLITE, values), engine=engine)
+        elif engine.pool is not None and engine.current_transaction.get() is None:
             # One statement commits on its own; straight on the pool it skips Piccolo's query
             # building, a tenth of a submission's CPU (bench/README.md, "Ratings").
-            await pool.execute(_INSERT_RATING_POSTGRES, *values)
+            await engine.pool.execute(_INSERT_RATING_POSTGRES, *values)
         else:
-            await group_commit(lambda: Rating.raw(_INSERT_RATING, *values).run(), one_statement=True, engine=engine)
+            await Rating.raw(_INSERT_RATING, *values)
     except Exception as error:
         if is_unique_violation(error):
             raise AlreadyRated from error

@@ -21,7 +21,7 @@ from evaluation.core.tables import Role
 from inspections.checklists import scoring
 from inspections.checklists.rules import AnswerError, locked_message, value_text
 from inspections.checklists.scoring import ChecklistScore, as_decimal, format_points
-from inspections.checklists.store import SaveQueue, Stored, parsed, replay
+from inspections.checklists.store import Stored, parsed, replay, store_sqlite
 from inspections.checklists.store_postgres import store_postgres
 
 
@@ -54,7 +54,7 @@ async def save(account: SignedIn, checklist_id: int, indicator_id: int, save_id:
         if is_postgres():
             stored = await store_postgres(*args)
         else:
-            stored = await SaveQueue.of_this_loop().run(args)
+            stored = await store_sqlite(*args)
     except Exception as error:
         if not is_unique_violation(error):
             raise

@@ -2,10 +2,10 @@
 item's context, the decision, the writes and the checklist's progress. What both engines share,
 and SQLite's path; PostgreSQL's is in inspections/checklists/store_postgres.py.
 
-- SQLite: one writer at a time and a disk sync per commit. The saves of this process queue in
-  ``SaveQueue``; those that arrived while a commit ran are committed together in the next one,
-  each in a savepoint of its own, with one sync for all. A whole group runs in one call on a
-  thread of its own with its own connection, so a save costs no event-loop turn per statement.
+- SQLite: one writer at a time and a disk sync per commit. A save is a member of the process's
+  group commit (evaluation/core/sqlite_writer.py): the saves of one moment share a transaction,
+  each in a savepoint of its own, with one sync for all; the whole group runs in one call on the
+  writer's thread, so a save costs no event-loop turn per statement.
 
 Neither path goes through ``write_transaction``: a save changes nothing that evaluation/core/cache.py
 keeps, and clearing that cache on every save would empty it many times a second. Messages are
@@ -15,21 +15,14 @@ says what was found and done, and the caller words the answer.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import sqlite3
-import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from piccolo.engine.finder import engine_finder
-from piccolo.engine.sqlite import dict_factory
-
 from evaluation.core import audit, clock
 from evaluation.core.accounts import SignedIn
+from evaluation.core.database import group_commit
 from inspections.checklists.rules import (
     SAVE_ID,
     AnswerError,
@@ -42,7 +35,6 @@ from inspections.checklists.rules import (
 from inspections.checklists.scoring import as_decimal
 from inspections.tables import Checklist, ChecklistStatus
 
-GROUP_MAX_SAVES = 64
 
 # Statements are written with ``{}`` placeholders (Piccolo's raw style) and turned into
 # SQLite's ``?`` or PostgreSQL's ``$n`` once, here.
@@ -169,29 +161,6 @@ _UPDATE_ANSWER_SQLITE = _qmarks(_UPDATE_ANSWER)
 _START_CHECKLIST_SQLITE = _qmarks(_START_CHECKLIST)
 _INSERT_SAVE_SQLITE = _qmarks(_INSERT_SAVE)
 
-# Every group of every event loop of this process runs on this one thread, one group after the
-# other: the process's single writer. Its connections are only ever touched there.
-_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checklist-saves")
-_connections: dict[str, tuple[int, sqlite3.Connection]] = {}
-
-
-def _connection(connection_kwargs: dict[str, Any]) -> sqlite3.Connection:
-    """The save thread's connection to the database file (the engine's pragmas: synchronous =
-    FULL, busy timeout), opened again if the file was replaced (a restore)."""
-    path = connection_kwargs["database"]
-    inode = os.stat(path).st_ino
-    held = _connections.get(path)
-    if held is not None and held[0] == inode:
-        return held[1]
-    if held is not None:
-        with contextlib.suppress(sqlite3.Error):
-            held[1].close()
-    connection = sqlite3.connect(**connection_kwargs)
-    connection.row_factory = dict_factory
-    _connections[path] = (inode, connection)
-    return connection
-
-
 def _one(db: sqlite3.Connection, query: str, *args: Any) -> dict[str, Any] | None:
     return db.execute(query, args).fetchone()
 
@@ -222,101 +191,9 @@ def _store_sqlite(db: sqlite3.Connection, account: SignedIn, checklist_id: int, 
     return Stored("saved", row, version, value, clean_note, progress=progress)
 
 
-def _commit_group(connection_kwargs: dict[str, Any],
-                  group: list[tuple[Any, ...]]) -> list[tuple[Exception | None, Stored | None]]:
-    """A group of saves in one transaction, each in a savepoint (an error undoes that save
-    only), one commit and one sync for all. Raises when the transaction itself fails: then
-    nothing of the group is stored."""
-    db = _connection(connection_kwargs)
-    results: list[tuple[Exception | None, Stored | None]] = []
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for args in group:
-            db.execute("SAVEPOINT one_save")
-            try:
-                stored = _store_sqlite(db, *args)
-            except Exception as error:
-                db.execute("ROLLBACK TO one_save")
-                db.execute("RELEASE one_save")
-                results.append((error, None))
-            else:
-                db.execute("RELEASE one_save")
-                results.append((None, stored))
-            if not db.in_transaction:
-                # SQLite rolls the whole transaction back by itself on some errors (disk full, I/O).
-                raise sqlite3.OperationalError("the saves' transaction was rolled back")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-        raise
-    return results
-
-
-@dataclass
-class _Waiting:
-    args: tuple[Any, ...]
-    answer: asyncio.Future[Stored]
-
-
-class SaveQueue:
-    """The saves of one event loop waiting for the save thread. The first save after a quiet
-    moment is committed at once, alone; the saves that arrive while a group commits go together
-    in the next one (no timer, so no added delay). Each caller is answered only after the commit."""
-
-    _queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SaveQueue] = weakref.WeakKeyDictionary()
-
-    def __init__(self) -> None:
-        self.waiting: list[_Waiting] = []
-        self.committer: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of_this_loop(cls) -> SaveQueue:
-        loop = asyncio.get_running_loop()
-        queue = cls._queues.get(loop)
-        if queue is None:
-            queue = cls._queues[loop] = cls()
-        return queue
-
-    async def run(self, args: tuple[Any, ...]) -> Stored:
-        waiting = _Waiting(args, asyncio.get_running_loop().create_future())
-        self.waiting.append(waiting)
-        if self.committer is None or self.committer.done():
-            # A task of its own: a caller that goes away must not take the others' saves with it.
-            self.committer = asyncio.create_task(self._commit_while_waiting())
-        return await waiting.answer
-
-    async def _commit_while_waiting(self) -> None:
-        while self.waiting:
-            group = self.waiting[:GROUP_MAX_SAVES]
-            del self.waiting[:GROUP_MAX_SAVES]
-            await self._commit([waiting for waiting in group if not waiting.answer.done()])
-
-    async def _commit(self, group: list[_Waiting]) -> None:
-        if not group:
-            return  # every caller went away before its turn: nothing written
-        engine = engine_finder()
-        try:
-            results = await asyncio.get_running_loop().run_in_executor(
-                _THREAD, _commit_group, engine.connection_kwargs, [waiting.args for waiting in group]
-            )
-        except BaseException as failure:  # cancellation too: no caller may wait for ever
-            # Nothing of the group is stored (or, if the loop is going away mid-commit, its callers
-            # are gone too): every save of it is told it failed, and the page sends it again.
-            for waiting in group:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(
-                        failure if isinstance(failure, Exception) else RuntimeError("the save was interrupted")
-                    )
-            if not isinstance(failure, Exception):
-                raise
-            return
-        for waiting, (error, stored) in zip(group, results, strict=True):
-            if waiting.answer.done():
-                continue
-            if error is not None:
-                waiting.answer.set_exception(error)
-            else:
-                assert stored is not None
-                waiting.answer.set_result(stored)
+async def store_sqlite(account: SignedIn, checklist_id: int, indicator_id: int, save_id: str, base_version: Any,
+                       value_text: str, note: str) -> Stored:
+    """One save, committed by the process's one SQLite writer with the saves of the same moment
+    (evaluation/core/sqlite_writer.py): the context is read under the group's write lock."""
+    return await group_commit(lambda db: _store_sqlite(db, account, checklist_id, indicator_id, save_id,
+                                                       base_version, value_text, note))
