@@ -99,14 +99,8 @@ def _stores() -> StoreRegistry:
     return StoreRegistry(default_factory=store)
 
 
-def _asks_for_json(request: Request) -> bool:
-    """A script (the checklist's saves) that asks for JSON gets errors it can act on."""
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/schema") and not _asks_for_json(request)
+    return not request.url.path.startswith("/schema") and not web.asks_for_json(request)
 
 
 def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
@@ -125,7 +119,7 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException):
         expired = bool(request.scope["state"].get("session_expired"))
         target = "/staff/login?next=" + request.url.path + ("&expired=1" if expired else "")
-        if _asks_for_json(request):
+        if web.asks_for_json(request):
             # A script keeps its unsent work and asks the person to sign in again in place.
             return Response({"status": "signed_out", "login": target}, status_code=401)
         if request.headers.get("hx-request"):

@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import quote
@@ -260,7 +262,24 @@ async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
         file.close()
 
 
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
 def content_disposition(filename: str, fallback: str) -> str:
     """``attachment`` with an ASCII name for old clients and the real (Chinese) name for all
-    others (RFC 6266: a non-ASCII name needs ``filename*=UTF-8''…``)."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    others (RFC 6266: a non-ASCII name needs ``filename*=UTF-8''…``). Characters no file system
+    takes in a name (a period named "2025/26") become "_"."""
+    cleaned = _UNSAFE_IN_FILENAME.sub("_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the office downloads: its name in the interface language, an ASCII name for clients
+    that do not read ``filename*``, and its content (a spooled file, bytes, or chunks as they are
+    made); served by ``evaluation.core.web.download``."""
+
+    filename: str
+    fallback: str
+    content: IO[bytes] | bytes | AsyncIterator[bytes]
+    media_type: str = XLSX_MEDIA_TYPE

@@ -7,16 +7,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from evaluation.core import accounts, i18n
+from evaluation.core import accounts, i18n, spreadsheets
 from evaluation.core.tables import Role
 from settings import settings
 
@@ -194,6 +195,41 @@ def page(template_name: str, status_code: int = 200, **context: Any) -> Template
         status_code=status_code,
         headers={"Vary": "HX-Request"},
     )
+
+
+def asks_for_json(connection: ASGIConnection) -> bool:
+    """A script (the checklist page's saves and uploads) that asks for JSON gets answers, and
+    errors, it can act on; a browser asking for a page gets HTML."""
+    accept = connection.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+async def read_upload(form: Any, field: str = "file") -> Upload | None:
+    """The file a multipart form sent in ``field``, read whole and closed; None when the person
+    chose none. The size is bounded before this by the route's ``request_max_body_size``."""
+    upload = form.get(field)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    try:
+        return Upload(upload.filename, await upload.read())
+    finally:
+        await upload.close()
+
+
+def download(file: spreadsheets.Download) -> Response[Any]:
+    """A file to save, never kept by a cache on the way (what staff download is not public)."""
+    headers = {"Content-Disposition": spreadsheets.content_disposition(file.filename, file.fallback),
+               "Cache-Control": "no-store"}
+    if isinstance(file.content, bytes):
+        return Response(file.content, media_type=file.media_type, headers=headers)
+    chunks = file.content if hasattr(file.content, "__aiter__") else spreadsheets.chunks(file.content)
+    return Stream(chunks, media_type=file.media_type, headers=headers)
 
 
 def see_other(path: str) -> Redirect:

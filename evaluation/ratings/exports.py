@@ -14,7 +14,6 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Collection
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
@@ -24,6 +23,7 @@ from openpyxl import Workbook
 from evaluation.core import clock, spreadsheets
 from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.i18n import N_, _
+from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Department
 from evaluation.ratings import ratings
 from evaluation.ratings.periods import Period
@@ -32,13 +32,6 @@ from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LAB
 from evaluation.ratings.tables import CommentStatus, Rating, RatingAnswer, RatingSource
 
 SOURCE_LABELS = {RatingSource.web.value: N_("网上评议"), RatingSource.paper.value: N_("纸质问卷")}
-
-
-@dataclass
-class Download:
-    filename: str  # the name the browser saves, in the interface language
-    fallback: str  # an ASCII name for clients that do not read ``filename*``
-    file: IO[bytes]
 
 
 def _labels(mapping: dict[str, str]) -> dict[str, str]:
@@ -94,7 +87,7 @@ async def results_workbook(period: Period) -> Download:
     sheet_names = (_("评议结果"), _("评议设置"))
     file = await anyio.to_thread.run_sync(_build_results, sheet_names, titles, rows, settings)
     return Download(filename=f"{period.code}-{_('评议结果')}.xlsx", fallback=f"{period.code}-results.xlsx",
-                    file=file)
+                    content=file)
 
 
 def _settings_rows(period: Period) -> list[tuple[str, Any]]:
@@ -174,7 +167,7 @@ async def comments_workbook(period: Period) -> Download:
               _("原因说明"), _("留言"), _("单位答复"), _("答复时间")]
     file = await anyio.to_thread.run_sync(_build_comments, _("留言与答复"), titles, table)
     return Download(filename=f"{period.code}-{_('留言与答复')}.xlsx", fallback=f"{period.code}-comments.xlsx",
-                    file=file)
+                    content=file)
 
 
 def _build_comments(sheet_name: str, titles: list[str], table: list[dict[str, Any]]) -> IO[bytes]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation.core import audit, clock
+from openpyxl import Workbook
+
+from evaluation.core import audit, clock, spreadsheets
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
+from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Account
 from evaluation.ratings import periods
 from evaluation.ratings.periods import Period
@@ -174,33 +176,18 @@ async def batch(batch_id: int) -> dict[str, Any] | None:
     ).where(PanelBatch.id == batch_id).first()
 
 
-def codes_workbook(found: dict[str, Any], rows: list[dict[str, Any]], entry_url: str) -> bytes:
-    """One row per code: serial, code as printed, label, period, the link that fills it in."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    def text(value: str) -> str:  # openpyxl raises on control characters
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("评议码")
-    header = [_("序号"), _("评议码"), _("代表类别"), _("评议期"), _("评议地址")]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+def codes_workbook(found: dict[str, Any], rows: list[dict[str, Any]], entry_url: str) -> Download:
+    """One row per code: serial, code as printed, label, period, the link that fills it in. The
+    label is typed by the office: a text cell, never a formula."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("评议码"))
+    spreadsheets.start_table(sheet, [_("序号"), _("评议码"), _("代表类别"), _("评议期"), _("评议地址")],
+                             [8, 24, 16, 24, 60])
     for row in rows:
         shown = display(row["code"])
-        sheet.append([row["serial"], shown, text(found["label"]), text(found["period.name"]),
-                      f"{entry_url}?code={shown}"])
-        # Text cells whatever they hold: a label beginning with "=" must not become a formula.
-        for cell in sheet[sheet.max_row][1:]:
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDE", (8, 24, 16, 24, 60), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([spreadsheets.number_cell(sheet, row["serial"]), spreadsheets.text_cell(sheet, shown),
+                      spreadsheets.text_cell(sheet, found["label"]),
+                      spreadsheets.text_cell(sheet, found["period.name"]),
+                      spreadsheets.text_cell(sheet, f"{entry_url}?code={shown}")])
+    return Download(filename=f"{found['period.name']}-{found['label']}-{_('评议码')}.xlsx",
+                    fallback=f"panel-codes-{found['id']}.xlsx", content=spreadsheets.save(workbook))

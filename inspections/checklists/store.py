@@ -35,7 +35,6 @@ from inspections.checklists.rules import (
 from inspections.checklists.scoring import as_decimal
 from inspections.tables import Checklist, ChecklistStatus
 
-
 # Statements are written with ``{}`` placeholders (Piccolo's raw style) and turned into
 # SQLite's ``?`` or PostgreSQL's ``$n`` once, here.
 _CONTEXT = """

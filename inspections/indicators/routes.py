@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from evaluation.core import spreadsheets
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
+from evaluation.core.spreadsheets import Download
+from evaluation.core.web import current_account, download, office, office_or_auditor, page, read_upload, see_other
 from inspections.indicators import editor, indicators
 from inspections.indicators import files as indicator_files
 from inspections.indicators.editor import IndicatorForm
@@ -81,14 +80,14 @@ async def import_system(request: Request) -> Template | Redirect:
     data = await request.form()
     typed = {key: str(data.get(key) or "").strip() for key in ("year", "code", "name", "point_step")}
     typed["replace"] = data.get("replace") == "on"
-    upload = data.get("file")
+    upload = await read_upload(data)
     if not typed["year"].isdigit():
         return await _list_page(422, import_form=typed, import_error=_("请填写年度，例如 2026。"))
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if upload is None:
         return await _list_page(422, import_form=typed, import_error=_("请选择一个 CSV 或 xlsx 文件。"))
     try:
         result = await indicator_files.import_system(
-            _actor(request), int(typed["year"]), typed["code"], typed["name"], upload.filename, await upload.read(),
+            _actor(request), int(typed["year"]), typed["code"], typed["name"], upload.filename, upload.content,
             replace=typed["replace"], point_step=typed["point_step"])
     except IndicatorError as refusal:
         return await _list_page(422, import_form=typed, import_error=str(refusal))
@@ -227,23 +226,18 @@ async def copy_system(request: HTMXRequest, system_id: FromPath[int],
     return see_other(f"/staff/indicators/{new_id}?saved=1")
 
 
-def _download(content: bytes, media_type: str, names: tuple[str, str]) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": spreadsheets.content_disposition(*names), "Cache-Control": "no-store"})
-
-
 @get("/staff/indicators/{system_id:int}/indicators.csv", guards=[office_or_auditor], name="indicator-system-csv")
 async def export_csv(system_id: FromPath[int]) -> Response:
     system = await _system(system_id)
-    return _download(indicator_files.csv_bytes(system, bom=True), "text/csv; charset=utf-8",
-                     indicator_files.export_filename(system, "csv"))
+    return download(Download(*indicator_files.export_filename(system, "csv"),
+                             content=indicator_files.csv_bytes(system, bom=True), media_type="text/csv"))
 
 
 @get("/staff/indicators/{system_id:int}/indicators.xlsx", guards=[office_or_auditor], name="indicator-system-xlsx")
 async def export_xlsx(system_id: FromPath[int]) -> Response:
     system = await _system(system_id)
-    return _download(indicator_files.xlsx_bytes(system), spreadsheets.XLSX_MEDIA_TYPE,
-                     indicator_files.export_filename(system, "xlsx"))
+    return download(Download(*indicator_files.export_filename(system, "xlsx"),
+                             content=indicator_files.xlsx_bytes(system)))
 
 
 ROUTES = [list_systems, create_system, import_system, show_system, update_system, add_indicator, update_indicator,

@@ -116,7 +116,7 @@ def ranking_export(args: argparse.Namespace) -> None:
     code, version, download = run(export)
     if version is None:
         print("尚未发布任何版本，导出的是草稿 (nothing published yet: exporting the draft)", file=sys.stderr)
-    with download.file as source, target.open("wb") as written:
+    with download.content as source, target.open("wb") as written:
         shutil.copyfileobj(source, written)
     shown = f"第 {version} 版 version {version}" if version is not None else "草稿 draft"
     print(f"已导出 exported: {code} {shown} → {target}")

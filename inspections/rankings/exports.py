@@ -4,15 +4,13 @@ round's indexes as CSV (evaluation/ratings/exports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
 from evaluation.core.i18n import _
+from evaluation.core.spreadsheets import Download
 from evaluation.ratings import exports as rating_exports
-from evaluation.ratings.exports import Download
 from inspections.rankings import drafts, snapshots
 from inspections.rankings.snapshots import DRAFT_VERSION, draft_document
 from inspections.rankings.workbook import ranking_workbook
@@ -28,9 +26,10 @@ async def _workbook(document: dict[str, Any], checksum: str | None = None) -> Do
     name = found["name"] + "-" + _("排名")
     if version == DRAFT_VERSION:
         return Download(filename=name + _("（草稿）") + ".xlsx", fallback=f"{found['code']}-ranking-draft.xlsx",
-                        file=file)
+                        content=file)
     numbered = _("第{version}版").format(version=version)
-    return Download(filename=f"{name}-{numbered}.xlsx", fallback=f"{found['code']}-ranking-v{version}.xlsx", file=file)
+    return Download(filename=f"{name}-{numbered}.xlsx", fallback=f"{found['code']}-ranking-v{version}.xlsx",
+                    content=file)
 
 
 async def draft_workbook(reference: str, actor: str) -> Download | None:
@@ -50,19 +49,12 @@ async def published_workbook(round_code: str, version: int | None = None) -> Dow
     return await _workbook(publication.document, publication.checksum)
 
 
-@dataclass
-class RatingsExport:
-    filename: str
-    fallback: str
-    chunks: AsyncIterator[bytes]
-
-
-async def ratings_csv(reference: str) -> RatingsExport | None:
+async def ratings_csv(reference: str) -> Download | None:
     """Every individual rating of the round's evaluation period for the units the round covers;
     only the header when the round has no period. None when there is no such round."""
     found = await rounds.find(reference)
     if found is None:
         return None
     covered = await coverage.covered_department_ids(found.id)
-    return RatingsExport(filename=found.name + "-" + _("评议明细") + ".csv", fallback=f"{found.code}-ratings.csv",
-                         chunks=rating_exports.ratings_csv(found.period_id, covered))
+    return Download(filename=found.name + "-" + _("评议明细") + ".csv", fallback=f"{found.code}-ratings.csv",
+                    content=rating_exports.ratings_csv(found.period_id, covered), media_type="text/csv")

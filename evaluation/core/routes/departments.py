@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -11,7 +10,7 @@ from litestar.response import Redirect, Template
 from evaluation.core import departments
 from evaluation.core.departments import CatalogueForm, DepartmentError, DepartmentForm
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
+from evaluation.core.web import current_account, office, office_or_auditor, page, read_upload, see_other
 
 
 def _form_from(data: dict[str, str], code: str = "") -> DepartmentForm:
@@ -105,13 +104,13 @@ async def import_form() -> Template:
 @post("/staff/departments/import", guards=[office], name="departments-import")
 async def import_departments(request: Request) -> Template:
     form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    upload = await read_upload(form)
+    if upload is None:
         return page("core/departments_import.html", status_code=422, result=None,
                     error=_("请选择一个 CSV 或 xlsx 文件。"))
-    content = await upload.read()
     try:
-        result = await departments.import_departments(current_account(request).username, upload.filename, content)
+        result = await departments.import_departments(current_account(request).username, upload.filename,
+                                                      upload.content)
     except DepartmentError as refusal:
         return page("core/departments_import.html", status_code=422, result=None, error=str(refusal))
     return page("core/departments_import.html", status_code=422 if result.errors else 200, result=result, error="")

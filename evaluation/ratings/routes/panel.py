@@ -3,10 +3,8 @@ a panel member enters a code once and then rates each department of the period."
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import anyio
 from litestar import Request, Response, get, post
@@ -19,8 +17,7 @@ from litestar.stores.base import Store
 from litestar.types import Message, Receive, Scope, Send
 
 from evaluation.core import departments
-from evaluation.core.i18n import _
-from evaluation.core.web import PUBLIC, current_account, office, office_or_auditor, page, see_other
+from evaluation.core.web import PUBLIC, current_account, download, office, office_or_auditor, page, see_other
 from evaluation.ratings import panel, periods
 from evaluation.ratings.panel import BatchForm, PanelError
 from evaluation.ratings.routes.ratings import PANEL_COOKIE
@@ -29,8 +26,6 @@ from settings import settings
 # The office's usual panels; the label is free text all the same (stored as typed, like reasons).
 LABEL_SUGGESTIONS = ("人大代表", "政协委员", "企业代表", "服务对象")
 TRY_WINDOW_SECONDS = 600
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 R = TypeVar("R", bound=Response)
 
 
@@ -95,12 +90,6 @@ def _entry_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/panel"
 
 
-def _attachment(filename: str, fallback: str) -> str:
-    """A Chinese file name needs ``filename*``; older clients take the ASCII fallback."""
-    cleaned = _UNSAFE_IN_FILENAME.sub("_", filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
-
-
 async def _found_batch(batch_id: int) -> dict[str, Any]:
     found = await panel.batch(batch_id)
     if found is None:
@@ -137,16 +126,11 @@ async def create_batch(request: Request, data: URLEncodedBody[dict[str, str]]) -
 
 
 @get("/staff/panel/{batch_id:int}/codes.xlsx", guards=[office], name="panel-codes-xlsx")
-async def codes_xlsx(request: Request, batch_id: FromPath[int]) -> Response[bytes]:
+async def codes_xlsx(request: Request, batch_id: FromPath[int]) -> Response[Any]:
     found = await _found_batch(batch_id)
     codes = await panel.codes(batch_id)
     # Two thousand rows take a moment to write: off the event loop.
-    content = await anyio.to_thread.run_sync(panel.codes_workbook, found, codes, _entry_url(request))
-    filename = f"{found['period.name']}-{found['label']}-{_('评议码')}.xlsx"
-    return Response(content, media_type=XLSX, headers={
-        "Content-Disposition": _attachment(filename, fallback=f"panel-codes-{batch_id}.xlsx"),
-        "Cache-Control": "no-store",
-    })
+    return download(await anyio.to_thread.run_sync(panel.codes_workbook, found, codes, _entry_url(request)))
 
 
 @get("/staff/panel/{batch_id:int}/print", guards=[office], name="panel-codes-print")

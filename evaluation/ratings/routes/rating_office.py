@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
-from evaluation.core import spreadsheets
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, office, office_or_auditor, page
+from evaluation.core.web import current_account, download, office, office_or_auditor, page, read_upload
 from evaluation.ratings import bursts as rating_bursts
 from evaluation.ratings import exports as rating_exports
 from evaluation.ratings import imports as rating_imports
@@ -52,18 +50,14 @@ async def import_ratings(request: Request) -> Template:
     form = await request.form()
     reference = str(form.get("period") or "")
     period = await periods.find(reference) if reference else None
-    upload = form.get("file")
+    upload = await read_upload(form)
     if period is None:
         return await _import_page(reference, error=_("请选择评议期。"), status_code=422)
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if upload is None:
         return await _import_page(period.code, error=_("请选择一个 CSV 或 xlsx 文件。"), status_code=422)
-    try:
-        content = await upload.read()
-    finally:
-        await upload.close()
     account = current_account(request)
     try:
-        result = await rating_imports.import_ratings(account.username, period, upload.filename, content,
+        result = await rating_imports.import_ratings(account.username, period, upload.filename, upload.content,
                                                      account_id=account.id)
     except RatingImportError as refusal:
         return await _import_page(period.code, error=str(refusal), status_code=422)
@@ -77,23 +71,14 @@ async def _period(reference: str) -> Period:
     return period
 
 
-def _download(download: rating_exports.Download) -> Stream:
-    return Stream(
-        spreadsheets.chunks(download.file),
-        media_type=spreadsheets.XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": spreadsheets.content_disposition(download.filename, download.fallback),
-                 "Cache-Control": "no-store"},
-    )
-
-
 @get("/staff/ratings/{period:str}/results.xlsx", guards=[office_or_auditor], name="ratings-results-xlsx")
 async def results_xlsx(period: FromPath[str]) -> Stream:
-    return _download(await rating_exports.results_workbook(await _period(period)))
+    return download(await rating_exports.results_workbook(await _period(period)))
 
 
 @get("/staff/ratings/{period:str}/comments.xlsx", guards=[office_or_auditor], name="ratings-comments-xlsx")
 async def comments_xlsx(period: FromPath[str]) -> Stream:
-    return _download(await rating_exports.comments_workbook(await _period(period)))
+    return download(await rating_exports.comments_workbook(await _period(period)))
 
 
 @get("/staff/ratings/bursts", guards=[office_or_auditor], name="ratings-bursts")

@@ -16,16 +16,11 @@ from litestar.response import Redirect, Template
 
 from evaluation.core.i18n import _
 from evaluation.core.tables import Role
-from evaluation.core.web import current_account, page, require, see_other, staff
+from evaluation.core.web import asks_for_json, current_account, page, require, see_other, staff
 from inspections.checklists import checklists
 from inspections.tables import CHECKLIST_STATUS_LABELS
 
 inspector = require(Role.inspector)
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 @get("/inspect", guards=[inspector], name="my-checklists")
@@ -66,7 +61,7 @@ async def save_item(request: Request, checklist_id: FromPath[int], indicator_id:
     )
     if outcome is None:
         raise NotFoundException()
-    if _wants_json(request):
+    if asks_for_json(request):
         return Response(outcome.body, status_code=outcome.http_status)
     if outcome.status == "saved":
         return see_other(f"/inspect/checklists/{checklist_id}#item-{outcome.indicator_code}")

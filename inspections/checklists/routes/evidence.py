@@ -7,20 +7,14 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, page, see_other, staff
+from evaluation.core.web import asks_for_json, current_account, page, read_upload, see_other, staff
 from inspections.checklists import checklists, evidence
 from inspections.checklists.evidence import EvidenceError, EvidenceLocked, EvidenceNotFound
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 async def _checklist_page(request: Request, checklist_id: int, message: str, status_code: int) -> Template:
@@ -47,26 +41,22 @@ def _refusal(error: EvidenceError) -> tuple[str, int]:
 async def upload_photo(request: Request, checklist_id: FromPath[int],
                        indicator_id: FromPath[int]) -> Response[Any] | Template | Redirect:
     form = await request.form()
-    upload = form.get("photo")
+    upload = await read_upload(form, "photo")
     # A plain form (no script) has no upload id of its own: one is made here.
     upload_id = str(form.get("upload_id") or "") or evidence.new_upload_id()
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        if upload is None:
             raise EvidenceError(_("请选择一张照片。"))
-        try:
-            content = await upload.read()
-        finally:
-            await upload.close()
         stored = await evidence.store_photo(current_account(request), checklist_id, indicator_id, upload_id,
-                                            upload.filename, content)
+                                            upload.filename, upload.content)
     except EvidenceNotFound as missing:
         raise NotFoundException() from missing
     except EvidenceError as refusal:
         status, status_code = _refusal(refusal)
-        if _wants_json(request):
+        if asks_for_json(request):
             return Response({"status": status, "message": str(refusal)}, status_code=status_code)
         return await _checklist_page(request, checklist_id, str(refusal), status_code)
-    if _wants_json(request):
+    if asks_for_json(request):
         return Response({"status": "stored", "id": stored.id, "url": stored.url, "original_name": stored.original_name,
                          "content_type": stored.content_type, "size": stored.size}, status_code=200)
     code = await evidence.item_code(indicator_id)
@@ -101,10 +91,10 @@ async def delete_photo(request: Request, evidence_id: FromPath[int]) -> Response
         raise NotFoundException() from missing
     except EvidenceError as refusal:
         status, status_code = _refusal(refusal)
-        if _wants_json(request):
+        if asks_for_json(request):
             return Response({"status": status, "message": str(refusal)}, status_code=status_code)
         return await _checklist_page(request, refusal.checklist_id or 0, str(refusal), status_code)
-    if _wants_json(request):
+    if asks_for_json(request):
         return Response({"status": "deleted", "id": evidence_id}, status_code=200)
     return see_other(f"/inspect/checklists/{checklist_id}#item-{code}")
 

@@ -4,13 +4,12 @@ whole or not at all."""
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, office, page
+from evaluation.core.web import current_account, office, page, read_upload
 from inspections.checklists import score_imports
 from inspections.checklists.score_imports import ScoresImportError, ScoresResult
 from inspections.rounds import rounds
@@ -38,16 +37,12 @@ async def import_form(code: FromPath[str]) -> Template:
 async def import_scores(request: Request, code: FromPath[str]) -> Template:
     found = await _round(code)
     form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    upload = await read_upload(form)
+    if upload is None:
         return _page(found, error=_("请选择一个 CSV 或 xlsx 文件。"), status_code=422)
-    try:
-        content = await upload.read()
-    finally:
-        await upload.close()
     account = current_account(request)
     try:
-        result = await score_imports.import_scores(account.username, found, upload.filename, content,
+        result = await score_imports.import_scores(account.username, found, upload.filename, upload.content,
                                                    account_id=account.id)
     except ScoresImportError as refusal:
         return _page(found, error=str(refusal), status_code=422)
