@@ -25,6 +25,7 @@ SEAL_INTERVAL_SECONDS = 0.5
 # long (verify() seals first, so a check never misses one).
 SEAL_IDLE_INTERVAL_SECONDS = 2.0
 # What a writer gives for one entry (entry_values), for writers that insert it in their own SQL.
+# The seal columns (seq, prev_hash, hash) are left to their defaults: the sealer fills them.
 ENTRY_COLUMNS = ("at", "actor", "action", "target", "old_value", "new_value")
 GENESIS_HASH = "0" * 64
 _SEAL_LOCK_KEY = 4_735_011  # PostgreSQL advisory lock: one sealer at a time across workers
@@ -41,6 +42,29 @@ def entry_values(actor: str, action: str, target: str, old: Any = None, new: Any
     """One entry's values in the order of ``ENTRY_COLUMNS``, for a writer inserting the row in a
     statement of its own (the checklist save). Insert it in the transaction of the change."""
     return (clock.now(), actor, action, target, encode(old), encode(new))
+
+
+def insert_sql(values: list[str], source: str = "") -> str:
+    """The INSERT of an entry in a statement of its own making (the checklist save): ``values``
+    are the SQL of each of ``ENTRY_COLUMNS`` (placeholders, or expressions over ``source``, a
+    ``FROM …`` clause). The one place, with ``entry_values`` and ``encode``, the row's shape is
+    written."""
+    columns = ", ".join(ENTRY_COLUMNS)
+    if source:
+        return f"INSERT INTO audit_entry ({columns}) SELECT {', '.join(values)} {source}"
+    return f"INSERT INTO audit_entry ({columns}) VALUES ({', '.join(values)})"
+
+
+def encoded_in_postgres(fields: dict[str, str]) -> str:
+    """PostgreSQL for the text ``encode`` writes of a dict of these keys, each value an SQL text
+    expression (NULL is JSON null): keys sorted, ", " and ": " between them, non-ASCII kept and
+    the same characters escaped as ``json.dumps`` escapes them; for a statement that must encode
+    what it read under its own lock (tests/core/test_audit.py checks both agree)."""
+    parts = []
+    for position, key in enumerate(sorted(fields)):
+        opening = "{" if position == 0 else ", "
+        parts.append(f"'{opening}{json.dumps(key)}: ' || COALESCE(to_json(({fields[key]})::text)::text, 'null')")
+    return "(" + " || ".join(parts) + " || '}')"
 
 
 async def record(actor: str, action: str, target: str, old: Any = None, new: Any = None) -> None:

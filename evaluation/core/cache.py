@@ -41,5 +41,16 @@ def cached(function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]
     return wrapper
 
 
+_on_clear: list[Callable[[], None]] = []
+
+
+def on_clear(forget: Callable[[], None]) -> None:
+    """Also run ``forget`` whenever the cache is cleared: for what a capability keeps of its own
+    between requests (by ids that a restore can hand out again)."""
+    _on_clear.append(forget)
+
+
 def clear() -> None:
     _entries.clear()
+    for forget in _on_clear:
+        forget()

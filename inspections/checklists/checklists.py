@@ -32,6 +32,7 @@ from inspections.checklists.rules import (
 )
 from inspections.checklists.saves import SaveOutcome, save
 from inspections.checklists.scoring import ChecklistScore, as_decimal
+from inspections.checklists.store import START_CHECKLIST, UPDATE_ANSWER
 from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, RoundStatus
 
 __all__ = [
@@ -246,16 +247,10 @@ async def record_answer(answer_id: int, value: Decimal | None, note: str, actor:
     ).run()
     row = rows[0]
     version = row["version"] + 1
-    await Checklist.raw(
-        "UPDATE checklist_answer SET value = {}, note = {}, version = {}, answered_at = {}, answered_by = {} "
-        "WHERE id = {}",
-        value, note, version, clock.now(), account_id, answer_id,
-    ).run()
+    await Checklist.raw(UPDATE_ANSWER, value, note, version, clock.now(), account_id, answer_id).run()
     if row["status"] == ChecklistStatus.not_started.value:
-        await Checklist.raw(
-            "UPDATE checklist SET status = {} WHERE id = {} AND status = {}",
-            ChecklistStatus.in_progress.value, row["checklist"], ChecklistStatus.not_started.value,
-        ).run()
+        await Checklist.raw(START_CHECKLIST, ChecklistStatus.in_progress.value, row["checklist"],
+                            ChecklistStatus.not_started.value).run()
     await audit.record(
         actor, "checklist.answer", f"checklist:{row['checklist']}:{row['code']}",
         answer_audit(row["value"], row["note"]), answer_audit(value, note),

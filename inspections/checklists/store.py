@@ -61,10 +61,18 @@ CURRENT_ANSWER = (
     "SELECT a.value, a.note, a.version, a.answered_at, acc.display_name, acc.username"
     " FROM checklist_answer a LEFT JOIN account acc ON acc.id = a.answered_by WHERE a.id = {}"
 )
-_UPDATE_ANSWER = (
-    "UPDATE checklist_answer SET value = {}, note = {}, version = {}, answered_at = {}, answered_by = {} WHERE id = {}"
-)
-_START_CHECKLIST = "UPDATE checklist SET status = {} WHERE id = {} AND status = {}"
+# The answer's write, spelled once: the page's saves (both engines) and the other paths
+# (checklists.record_answer) set the same columns.
+ANSWER_WRITE = ("value", "note", "version", "answered_at", "answered_by")
+
+
+def answer_set(values: list[str]) -> str:
+    """``SET value = …, note = …`` of an answer's write, with these SQL values."""
+    return ", ".join(f"{column} = {value}" for column, value in zip(ANSWER_WRITE, values, strict=True))
+
+
+UPDATE_ANSWER = f"UPDATE checklist_answer SET {answer_set(['{}'] * len(ANSWER_WRITE))} WHERE id = {{}}"
+START_CHECKLIST = "UPDATE checklist SET status = {} WHERE id = {} AND status = {}"
 _INSERT_SAVE = "INSERT INTO answer_save (save_id, answer, version, saved_by, saved_at) VALUES ({}, {}, {}, {}, {})"
 
 _NOT_STARTED = ChecklistStatus.not_started.value
@@ -74,10 +82,7 @@ def _qmarks(query: str) -> str:
     return query.replace("{}", "?")
 
 
-_INSERT_AUDIT_SQLITE = (
-    f"INSERT INTO audit_entry ({', '.join(audit.ENTRY_COLUMNS)}, prev_hash, hash)"
-    f" VALUES ({', '.join('?' * len(audit.ENTRY_COLUMNS))}, '', '')"
-)
+_INSERT_AUDIT_SQLITE = audit.insert_sql(["?"] * len(audit.ENTRY_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,8 @@ async def replay(account: SignedIn, checklist_id: int, indicator_id: int, save_i
 
 _CONTEXT_SQLITE = _qmarks(_CONTEXT)
 _PROGRESS_SQLITE = _qmarks(_PROGRESS)
-_UPDATE_ANSWER_SQLITE = _qmarks(_UPDATE_ANSWER)
-_START_CHECKLIST_SQLITE = _qmarks(_START_CHECKLIST)
+_UPDATE_ANSWER_SQLITE = _qmarks(UPDATE_ANSWER)
+_START_CHECKLIST_SQLITE = _qmarks(START_CHECKLIST)
 _INSERT_SAVE_SQLITE = _qmarks(_INSERT_SAVE)
 
 def _one(db: sqlite3.Connection, query: str, *args: Any) -> dict[str, Any] | None:

@@ -29,21 +29,31 @@ from typing import Any
 
 from piccolo.engine.finder import engine_finder
 
-from evaluation.core import audit, clock
+from evaluation.core import audit, cache, clock
 from evaluation.core.accounts import SignedIn
 from inspections.checklists.rules import EDITABLE, SAVE_ID, AnswerError, answer_audit, parse_note, parse_value
 from inspections.checklists.scoring import as_decimal
-from inspections.checklists.store import CURRENT_ANSWER, Stored, int_or_none, refusal_of
+from inspections.checklists.store import CURRENT_ANSWER, Stored, answer_set, int_or_none, refusal_of
 from inspections.tables import ChecklistStatus, RoundStatus
 
 _EDITABLE_SQL = ", ".join(f"'{status}'" for status in sorted(EDITABLE))  # enum values, not input
 
+# The old side of the audit entry is what the statement read under its lock, encoded as
+# audit.encode(answer_audit(value, note)) encodes it (trim_scale prints 10.0 as "10", as
+# format_points does); the rest of the entry comes as parameters, like every other writer's.
+_AUDIT = audit.insert_sql(
+    ["$7::timestamptz", "$10::text", "'checklist.answer'", "'checklist:' || ctx.checklist_id || ':' || ctx.code",
+     audit.encoded_in_postgres({"value": "trim_scale(ctx.value)", "note": "COALESCE(ctx.note, '')"}), "$11::text"],
+    "FROM answer, ctx")
+
 # $1 account, $2 save id, $3 checklist, $4 indicator, $5 value, $6 note, $7 now, $8 the value, save id and base
-# version are valid, $9 base version, $10 actor, $11 the audit's new value.
+# version are valid, $9 base version, $10 actor, $11 the audit's new value, $12–$14 the item's kind, max
+# points and point step the value was checked by.
 _SAVE_TEMPLATE = f"""
     WITH ctx AS (
         SELECT a.id AS answer_id, a.value, a.note, a.version, a.answered_at, c.id AS checklist_id, c.status,
-               r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence, sy.point_step,
+               r.status AS round_status, r.system, i.code, i.kind, i.max_points, i.per_occurrence,
+               sy.point_step,
                EXISTS (SELECT 1 FROM team_member m WHERE m.team = c.team AND m.account = $1::int) AS is_member,
                (SELECT s.version FROM answer_save s WHERE s.save_id = $2::text AND s.answer = a.id) AS saved_version
         FROM checklist_answer a
@@ -55,12 +65,13 @@ _SAVE_TEMPLATE = f"""
         FOR UPDATE OF a FOR {{checklist_lock}} OF c
     ), answer AS (
         UPDATE checklist_answer AS a
-        SET value = $5::numeric, note = $6::text, version = ctx.version + 1, answered_at = $7::timestamptz,
-            answered_by = $1::int
+        SET {answer_set(["$5::numeric", "$6::text", "ctx.version + 1", "$7::timestamptz", "$1::int"])}
         FROM ctx
         WHERE a.id = ctx.answer_id AND $8::boolean AND ctx.saved_version IS NULL AND ctx.is_member
           AND ctx.round_status = '{RoundStatus.open.value}' AND ctx.status IN ({_EDITABLE_SQL})
           AND ctx.version = $9::int
+          -- the rules the value was checked by are still the item's (a kept copy may be stale)
+          AND ctx.kind = $12::text AND ctx.max_points = $13::numeric AND ctx.point_step = $14::numeric
         RETURNING a.id, a.version
     ), started AS (
         UPDATE checklist AS c SET status = '{ChecklistStatus.in_progress.value}'
@@ -71,13 +82,7 @@ _SAVE_TEMPLATE = f"""
         INSERT INTO answer_save (save_id, answer, version, saved_by, saved_at)
         SELECT $2::text, id, version, $1::int, $7::timestamptz FROM answer
     ), audited AS (
-        -- The old side as audit.encode writes it: jsonb prints sorted keys ("note" before "value")
-        -- with ", " and ": ", and trim_scale prints 10.0 as "10", as format_points does.
-        INSERT INTO audit_entry ({", ".join(audit.ENTRY_COLUMNS)}, prev_hash, hash)
-        SELECT $7::timestamptz, $10::text, 'checklist.answer', 'checklist:' || ctx.checklist_id || ':' || ctx.code,
-               jsonb_build_object('note', COALESCE(ctx.note, ''), 'value', trim_scale(ctx.value)::text)::text,
-               $11::text, '', ''
-        FROM answer, ctx
+        {_AUDIT.replace("{", "{{").replace("}", "}}")}
     )
     SELECT ctx.*, (SELECT count(*) FROM answer) AS written,
            (SELECT json_agg(json_build_array(
@@ -137,8 +142,18 @@ def _progress(text: str | None) -> list[dict[str, Any]]:
     return [dict(zip(_PROGRESS_COLUMNS, item, strict=True)) for item in json.loads(text or "[]")]
 
 
+def forget_kept() -> None:
+    """Drops what this process keeps of indicators and checklists (with the other caches,
+    evaluation/core/cache.py: ids can be used again after a restore into an empty database)."""
+    _frozen_indicators.clear()
+    _started_checklists.clear()
+
+
+cache.on_clear(forget_kept)
+
+
 async def store_postgres(account: SignedIn, checklist_id: int, indicator_id: int, save_id: str, base_version: Any,
-                         value_text: str, note: str) -> Stored:
+                         value_text: str, note: str, *, checked_again: bool = False) -> Stored:
     base = int_or_none(base_version)
     indicator = await _indicator(indicator_id)
     value: Decimal | None = None
@@ -155,11 +170,17 @@ async def store_postgres(account: SignedIn, checklist_id: int, indicator_id: int
     found = await _query(
         "fetchrow", statement, account.id, save_id or "", checklist_id, indicator_id, value, clean_note, clock.now(),
         valid, base if base is not None else -1, account.username,
-        audit.encode(answer_audit(value, clean_note)),
+        audit.encode(answer_audit(value, clean_note)), *(indicator or (None, None, None)),
     )
     if found is None:
         return Stored("missing")
     row = dict(found)
+    read = (row["kind"], as_decimal(row["max_points"]), as_decimal(row["point_step"]))
+    if indicator is not None and read != indicator and not checked_again:
+        # A kept copy no longer describes the item (its id was used again): nothing was written.
+        _frozen_indicators.pop(indicator_id, None)
+        return await store_postgres(account, checklist_id, indicator_id, save_id, base_version, value_text, note,
+                                    checked_again=True)
     progress = _progress(row.pop("progress"))
     written = row.pop("written")
     if written or row["status"] != ChecklistStatus.not_started.value:

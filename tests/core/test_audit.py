@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from evaluation.core import audit
 from evaluation.core.tables import AuditEntry
-from tests.conftest import run, text_of
+from tests.conftest import ENGINE_NAME, run, text_of
 
 
 def _make_changes(office) -> None:
@@ -59,3 +63,24 @@ def test_rows_written_after_sealing_extend_the_chain(office):
     office.post("/staff/departments/SZ40/catalogue", {"title": "领导信息"})
     verdict = run(audit.verify)
     assert verdict.intact and verdict.rows_checked == 4
+
+
+@pytest.mark.skipif(ENGINE_NAME != "postgresql", reason="the encoding written in PostgreSQL's SQL")
+@pytest.mark.parametrize("note", ["", "普通的备注", 'quote " backslash \\ slash /', "line\nbreak\ttab\rreturn",
+                                  "control \x01\x1f end", "emoji 🙂 and ünïcode", "'single' quotes"])
+def test_the_encoding_written_in_sql_is_the_encoding_of_the_trail(note):
+    """The checklist save encodes the old answer inside its own statement: it must write exactly
+    what audit.encode writes, or a verified entry would not read back as the value it was."""
+    import asyncpg
+
+    expression = audit.encoded_in_postgres({"value": "$1::text", "note": "$2::text"})
+
+    async def encoded(value: str | None) -> str:
+        connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+        try:
+            return await connection.fetchval(f"SELECT {expression}", value, note)
+        finally:
+            await connection.close()
+
+    for value in ("1.5", None):
+        assert run(encoded(value)) == audit.encode({"note": note, "value": value})

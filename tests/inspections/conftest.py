@@ -16,7 +16,6 @@ import pytest
 
 from evaluation.core import clock
 from evaluation.core.tables import Role
-from inspections.checklists import store_postgres as checklist_save_postgres
 from inspections.tables import (
     Checklist,
     ChecklistAnswer,
@@ -122,15 +121,6 @@ async def _account_id(username: str) -> int | None:
 
     row = await Account.select(Account.id).where(Account.username == username).first()
     return row["id"] if row else None
-
-
-@pytest.fixture(autouse=True)
-def _forget_frozen_indicators() -> None:
-    """The PostgreSQL save path keeps each indicator of a frozen system by id for the life of the
-    process (it can never change). Ids start again at 1 in every test, so what one test's system
-    left there must not answer for the next test's."""
-    checklist_save_postgres._frozen_indicators.clear()
-    checklist_save_postgres._started_checklists.clear()
 
 
 @pytest.fixture

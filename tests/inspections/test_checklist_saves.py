@@ -10,11 +10,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from evaluation.core.tables import AuditEntry, Role
+import pytest
+
+from evaluation.core.tables import AuditEntry, DepartmentGroup, Role
 from inspections.checklists.scoring import format_points
-from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, InspectionRound, Team, TeamMember
-from tests.conftest import Visitor, add_account, run, text_of
-from tests.inspections.conftest import Inspection, use_point_step
+from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, Indicator, InspectionRound, Team, TeamMember
+from tests.conftest import ENGINE_NAME, Visitor, add_account, add_department, empty_database, run, text_of
+from tests.inspections.conftest import Inspection, open_sample_round, use_point_step
 
 JINING = "150902"
 
@@ -269,3 +271,53 @@ def test_a_system_with_step_0_1_takes_a_save_of_7_4_and_refuses_7_45(visitor: Vi
     card = page.split('id="item-C1"')[1].split("</article>")[0]
     assert 'step="0.1" value="7.4"' in card and 'data-step="-0.1"' in card and 'data-step="0.1"' in card
     assert 'aria-label="加 0.1 分"' in card and "每档 0.1 分" in text_of(card)
+
+
+@pytest.mark.skipif(ENGINE_NAME != "postgresql", reason="the kept copies are the PostgreSQL save path's")
+def test_ids_used_again_after_the_tables_are_emptied_never_meet_a_stale_copy(
+        visitor: Visitor, inspection: Inspection, departments: dict[str, int]) -> None:
+    """The PostgreSQL path keeps a frozen item's rules by its id. Emptied and filled again (as a
+    restore into an empty database does, behind the running app's back), the same id may be
+    another item: a value is checked by the item's rules as they are, never by a kept copy."""
+    visitor.sign_in("liqiang")
+    assert send(visitor, item_url(inspection, "C1"), "20").status_code == 200  # C1: 0 … 25 points
+    run(empty_database)  # ids start again at 1; nothing told the app
+
+    async def again() -> Inspection:
+        await add_account("liqiang", Role.inspector, "李强")
+        renewed = await open_sample_round({code: await add_department(code, name, group) for code, name, group in (
+            ("150902", "集宁区", DepartmentGroup.county), ("150981", "丰镇市", DepartmentGroup.county))})
+        await Indicator.update({Indicator.kind: "veto", Indicator.max_points: 0}).where(
+            Indicator.id == renewed.items["C1"])
+        return renewed
+
+    renewed = run(again())
+    assert renewed.items["C1"] == inspection.items["C1"]  # the very same id, now a veto item
+    visitor.sign_in("liqiang")  # the account was emptied too
+    refused = send(visitor, item_url(renewed, "C1"), "20")
+    assert refused.status_code == 422 and "单项否决" in refused.json()["message"]
+    assert answer_row(renewed, "C1")["value"] is None
+    assert send(visitor, item_url(renewed, "C1"), "1").status_code == 200
+
+
+def test_rows_of_every_writer_of_the_trail_verify_in_one_chain(visitor: Visitor, new_visitor: Callable[[], Visitor],
+                                                               inspection: Inspection) -> None:
+    """Staff changes (audit.record), checklist saves (their own statement on each engine) and the
+    command line write entries of one shape, sealed into one chain that verifies."""
+    import cli
+    from evaluation.core import audit
+
+    visitor.sign_in("liqiang")
+    send(visitor, item_url(inspection, "C1"), "20", note="第一次")
+    send(visitor, item_url(inspection, "C1"), "21.5", base_version=1, note='引号"、反斜杠\\、换行\n与\t制表')
+    office = new_visitor()
+    office.sign_in("wangmin")
+    office.post("/staff/departments", {"code": "SZ40", "name": "乌兰察布市数据局", "group": "municipal"})
+    assert cli.main(["ranking", "exclude", "2026-kh", "--units", "150981", "--reason", "机构撤并"]) == 0
+    entries = answer_audit()
+    assert [json.loads(entry["old_value"]) for entry in entries] == [
+        {"value": None, "note": ""}, {"value": "20", "note": "第一次"}]
+    assert entries[1]["old_value"] == audit.encode({"note": "第一次", "value": "20"})
+    assert json.loads(entries[1]["new_value"])["note"] == '引号"、反斜杠\\、换行\n与\t制表'
+    verdict = run(audit.verify)
+    assert verdict.intact and verdict.rows_checked == run(AuditEntry.count()) >= 4
