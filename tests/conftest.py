@@ -41,8 +41,11 @@ from evaluation.ratings.periods import PeriodForm
 from evaluation.ratings.tables import Rating, ReasonChoice
 
 PASSWORD = "correct-horse-battery"
-# Hashed once per run: PBKDF2 at 600,000 rounds costs ~0.15 s a time.
-PASSWORD_HASH = BaseUser.hash_password(PASSWORD)
+# The people of the tests get a cheap hash (one PBKDF2 round, as Django's test hasher does):
+# signing in verifies with the rounds the stored hash names, and at the production cost (600,000,
+# ~0.16 s) the sign-ins alone would take most of a test run. Accounts the app makes get the
+# production cost (tests/core/test_accounts_admin.py checks it).
+PASSWORD_HASH = BaseUser.hash_password(PASSWORD, iterations=1)
 ENGINE_NAME = "postgresql" if database.is_postgres(piccolo_conf.DB) else "sqlite"
 
 T = TypeVar("T")
