@@ -36,7 +36,7 @@ def migrate(_: argparse.Namespace) -> None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         enable_wal(str(settings.sqlite_path))
     try:
-        adopted = run(lambda: migrations.adopt_earlier_layout(piccolo_conf.DB))
+        adopted = run(lambda: migrations.adopt_earlier_layout(piccolo_conf.DB), seal=False)
     except migrations.LegacyDatabaseError as refusal:
         raise CommandError(str(refusal)) from refusal
     if adopted is not None:
@@ -44,7 +44,7 @@ def migrate(_: argparse.Namespace) -> None:
               + ("，并补上了它缺少的改动 (and made the changes it lacked)" if adopted.caught_up else ""))
     # Piccolo prints a heading per app; the command says what happened in one line instead.
     with contextlib.redirect_stdout(io.StringIO()):
-        result = run(lambda: run_forwards("all"))
+        result = run(lambda: run_forwards("all"), seal=False)
     if not result.success:
         raise CommandError(f"migration failed: {result.message}")
     print("数据库已是最新结构 (migrations applied)")
@@ -55,7 +55,7 @@ def serve(args: argparse.Namespace) -> None:
 
     from settings import settings
 
-    if run(_pending_migrations):
+    if run(_pending_migrations, seal=False):
         raise CommandError("数据库尚未迁移，请先运行 `pingyi migrate` (pending migrations)")
     os.environ["PINGYI_WORKERS"] = str(args.workers)
     host = f"[{args.host}]" if ":" in args.host else args.host

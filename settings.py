@@ -36,6 +36,7 @@ class Settings:
     var_dir: Path
     database_url: str
     secret_key: str
+    audit_key: str
     redis_url: str | None
     workers: int
     session_idle_minutes: int
@@ -60,12 +61,18 @@ class Settings:
     def uploads_dir(self) -> Path:
         return self.var_dir / "uploads"
 
+    @property
+    def audit_head_path(self) -> Path:
+        """The head of the audit chain (sequence and hash), kept outside the database."""
+        return Path(os.environ.get("PINGYI_AUDIT_HEAD", "").strip() or self.var_dir / "audit_head")
 
-def _secret_key(var_dir: Path) -> str:
-    """An unset secret key is generated once into ./var/ so restarts keep sessions valid."""
-    if key := os.environ.get("PINGYI_SECRET_KEY", "").strip():
+
+def _key(var_dir: Path, variable: str, file_name: str) -> str:
+    """A key from the environment, or else generated once into ./var/ (readable by this user
+    only) so that restarts and every worker agree on it."""
+    if key := os.environ.get(variable, "").strip():
         return key
-    path = var_dir / "secret_key"
+    path = var_dir / file_name
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +95,10 @@ def load() -> Settings:
     return Settings(
         var_dir=var_dir,
         database_url=database_url,
-        secret_key=_secret_key(var_dir),
+        secret_key=_key(var_dir, "PINGYI_SECRET_KEY", "secret_key"),
+        # The audit chain is keyed with what the database does not hold: access to the database
+        # alone cannot recompute it (PRODUCT.md, Settled questions).
+        audit_key=_key(var_dir, "PINGYI_AUDIT_KEY", "audit_key"),
         redis_url=os.environ.get("REDIS_URL", "").strip() or None,
         workers=_int("PINGYI_WORKERS", 1),
         session_idle_minutes=_int("PINGYI_SESSION_IDLE_MINUTES", 30),

@@ -106,8 +106,10 @@ def _fresh_database(request: pytest.FixtureRequest) -> None:
         return  # browser tests run against their own live server and database
     run(empty_database)
     cache.clear()
-    # Sessions and rate-limit counts live in file stores: a test starts without them too.
+    # Sessions and rate-limit counts live in file stores, the audit chain's head in a file: a test
+    # starts without them too.
     shutil.rmtree(_VAR_DIR / "stores", ignore_errors=True)
+    (_VAR_DIR / "audit_head").unlink(missing_ok=True)
 
 
 @pytest.fixture

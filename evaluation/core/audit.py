@@ -1,29 +1,46 @@
-"""The audit trail: one append-only row per change, chained by hashes.
+"""The audit trail: one append-only row per change, chained by keyed hashes.
 
 Rows are written in the same transaction as the change they record; a sealing step then
-numbers them in order and chains their hashes (PRODUCT.md, Settled questions: writers do not
-queue on the chain). ``verify`` names the first row that does not fit the chain.
+numbers them in order and chains their hashes, within a second of the write (PRODUCT.md, Settled
+questions: writers do not queue on the chain). What makes the chain evidence:
+
+- each hash is an HMAC-SHA256 with a key kept outside the database (``PINGYI_AUDIT_KEY``, or
+  generated once into ``./var/audit_key``): access to the database alone cannot recompute it;
+- the head of the chain (sequence and hash) is written outside the database after every sealing
+  (``./var/audit_head``, and printed by ``pingyi audit head`` for the office to write down):
+  rows removed or rewritten at the end are found against it;
+- the database refuses to update or delete a sealed row, and to insert a row that already
+  carries a seal (triggers on both engines);
+- ``verify`` only checks, it never seals: a row left unsealed longer than the sealing step takes
+  is reported as suspicious (a forged row, or one whose seal was blanked).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
+import hmac
 import json
+import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from evaluation.core import clock
 from evaluation.core.database import immediate_transaction, is_postgres
 from evaluation.core.tables import AuditEntry
+from settings import settings
 
 SEAL_BATCH = 500
 SEAL_INTERVAL_SECONDS = 0.5
-# With nothing to seal the sealer looks less often; a row recorded meanwhile waits at most this
-# long (verify() seals first, so a check never misses one).
-SEAL_IDLE_INTERVAL_SECONDS = 2.0
+# With nothing to seal the sealer looks less often: a row waits at most this long to be sealed.
+SEAL_IDLE_INTERVAL_SECONDS = 1.0
+# Unsealed for longer than this, a row is suspicious: the sealer would have sealed it (a margin
+# over the interval for a busy machine; a command seals its own rows before it exits).
+UNSEALED_SUSPICIOUS_SECONDS = 60
 # What a writer gives for one entry (entry_values), for writers that insert it in their own SQL.
 # The seal columns (seq, prev_hash, hash) are left to their defaults: the sealer fills them.
 ENTRY_COLUMNS = ("at", "actor", "action", "target", "old_value", "new_value")
@@ -79,7 +96,7 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(row: dict[str, Any], seq: int, prev_hash: str) -> str:
+def entry_hash(row: dict[str, Any], seq: int, prev_hash: str, key: str | None = None) -> str:
     payload = [
         seq,
         row["id"],
@@ -92,7 +109,61 @@ def entry_hash(row: dict[str, Any], seq: int, prev_hash: str) -> str:
         prev_hash,
     ]
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    secret = (key if key is not None else settings.audit_key).encode("utf-8")
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+def read_head(path: Path | None = None) -> Head | None:
+    """The head written outside the database, if any."""
+    path = path or settings.audit_head_path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Head(int(data["seq"]), str(data["hash"]))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        return Head(-1, "unreadable")
+
+
+def _write_head(head: Head, path: Path | None = None) -> None:
+    """Moves the head forward, never back (two workers may finish sealing out of order), durably:
+    written beside, synced, then renamed over the old one."""
+    path = path or settings.audit_head_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = read_head(path)
+        if current is not None and current.seq >= head.seq:
+            return
+        partial = path.with_suffix(".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"seq": head.seq, "hash": head.hash}))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+
+
+def reset_head(head: Head | None, path: Path | None = None) -> None:
+    """The head of a chain restored from a backup replaces the one kept before (the only time it
+    may go back)."""
+    path = path or settings.audit_head_path
+    path.unlink(missing_ok=True)
+    if head is not None:
+        _write_head(head, path)
+
+
+async def chain_head() -> Head | None:
+    """The last sealed row's sequence and hash, as the database has them."""
+    last = await AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.is_not_null()).order_by(
+        AuditEntry.seq, ascending=False).first()
+    return Head(last["seq"], last["hash"]) if last else None
 
 
 # One statement seals a whole batch: the new seq, prev_hash and hash of every row at once.
@@ -159,6 +230,8 @@ async def seal() -> int:
                 prev_hash = digest
             await _write_seals(seals)
             sealed += len(seals)
+    if sealed:
+        _write_head(Head(seq, prev_hash))
     return sealed
 
 
@@ -181,16 +254,27 @@ class Verdict:
     rows_checked: int
     first_bad_id: int | None = None
     reason: str = ""
+    suspicious: tuple[int, ...] = ()  # ids of rows left unsealed too long
 
     @property
     def intact(self) -> bool:
-        return self.first_bad_id is None
+        return self.first_bad_id is None and not self.suspicious
 
 
-async def verify() -> Verdict:
-    await seal()
+async def _unsealed_too_long() -> tuple[int, ...]:
+    before = clock.now() - timedelta(seconds=UNSEALED_SUSPICIOUS_SECONDS)
+    rows = await AuditEntry.select(AuditEntry.id).where(AuditEntry.seq.is_null() & (AuditEntry.at < before)).order_by(
+        AuditEntry.id)
+    return tuple(row["id"] for row in rows)
+
+
+async def verify(head_path: Path | None = None) -> Verdict:
+    """Checks the sealed chain from its start and against the head kept outside the database; seals
+    nothing. Names the first row that does not fit, or the rows left unsealed too long."""
+    suspicious = await _unsealed_too_long()
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     last_seq = 0
+    kept = read_head(head_path)
     while True:
         rows = (
             await AuditEntry.select()
@@ -203,15 +287,23 @@ async def verify() -> Verdict:
             break
         for row in rows:
             if row["seq"] != expected_seq:
-                return Verdict(checked, row["id"], f"missing row(s) before seq {row['seq']}")
+                return Verdict(checked, row["id"], f"missing row(s) before seq {row['seq']}", suspicious)
             if row["prev_hash"] != prev_hash:
-                return Verdict(checked, row["id"], "link to the previous row is broken")
+                return Verdict(checked, row["id"], "link to the previous row is broken", suspicious)
             if entry_hash(row, row["seq"], prev_hash) != row["hash"]:
-                return Verdict(checked, row["id"], "content does not match its hash")
+                return Verdict(checked, row["id"], "content does not match its keyed hash", suspicious)
+            if kept is not None and row["seq"] == kept.seq and row["hash"] != kept.hash:
+                return Verdict(checked, row["id"], "differs from the head kept outside the database", suspicious)
             prev_hash = row["hash"]
             expected_seq += 1
             checked += 1
         last_seq = rows[-1]["seq"]
+    if kept is not None and kept.seq > last_seq:
+        return Verdict(checked, 0, f"rows {last_seq + 1}–{kept.seq} of the chain are gone "
+                                   "(the head kept outside the database is further on)", suspicious)
+    if suspicious:
+        return Verdict(checked, None, f"{len(suspicious)} row(s) unsealed for longer than the sealer takes",
+                       suspicious)
     return Verdict(checked)
 
 

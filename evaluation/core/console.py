@@ -30,13 +30,19 @@ def actor() -> str:
     return f"cli:{user}"
 
 
-def run(work: Callable[[], Awaitable[Any]]) -> Any:
-    from evaluation.core import database
+def run(work: Callable[[], Awaitable[Any]], seal: bool = True) -> Any:
+    """The command's database work in a loop of its own. What it wrote in the audit trail is
+    sealed before it exits (no server may be running to do it); only the audit's own checks leave
+    the chain as they found it."""
+    from evaluation.core import audit, database
     from piccolo_conf import DB
 
     async def wrapped() -> Any:
         try:
-            return await work()
+            result = await work()
+            if seal:
+                await audit.seal()
+            return result
         finally:
             await database.stop(DB)
 

@@ -208,6 +208,33 @@ async def immediate_transaction(engine: Engine | None = None) -> AsyncIterator[N
             yield
 
 
+@contextlib.asynccontextmanager
+async def triggers_set_aside(tables: list[str], engine: Engine | None = None) -> AsyncIterator[None]:
+    """The guarding triggers of these tables off, for what only an administrator does to them
+    (restoring a backup into an empty database writes sealed rows as they were), then back on.
+    Call inside the transaction of that work: on PostgreSQL the switch is part of it."""
+    engine = engine or engine_finder()
+    if is_postgres(engine):
+        for table in tables:
+            await engine.run_ddl(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        try:
+            yield
+        finally:
+            for table in tables:
+                await engine.run_ddl(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+        return
+    names = ", ".join(f"'{table}'" for table in tables)
+    triggers = await engine.run_ddl(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({names})")
+    for trigger in triggers:
+        await engine.run_ddl(f'DROP TRIGGER "{trigger["name"]}"')
+    try:
+        yield
+    finally:
+        for trigger in triggers:
+            await engine.run_ddl(trigger["sql"])
+
+
 def is_postgres(engine: Engine | None = None) -> bool:
     return isinstance(engine or engine_finder(), PostgresEngine)
 

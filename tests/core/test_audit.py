@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import timedelta
 
 import pytest
 
-from evaluation.core import audit
+from evaluation.core import audit, clock, database
 from evaluation.core.tables import AuditEntry
 from tests.conftest import ENGINE_NAME, run, text_of
 
@@ -33,36 +35,114 @@ def test_the_trail_page_shows_times_in_beijing_time(office):
     assert "+08:00" in text and "department.update" in text and "wangmin" in text
 
 
-def test_verify_finds_an_intact_chain(office):
+def test_verify_finds_an_intact_chain_and_never_seals(office):
     _make_changes(office)
+    assert run(audit.verify).rows_checked == 0  # nothing sealed yet: verify only checks
+    assert run(AuditEntry.count().where(AuditEntry.seq.is_null())) == 3
+    run(audit.seal)
     verdict = run(audit.verify)
     assert verdict.intact and verdict.rows_checked == 3
-
-
-def test_verify_names_the_first_tampered_row(office):
-    _make_changes(office)
-    run(audit.seal)
-    second = run(AuditEntry.select().where(AuditEntry.seq == 2).first())
-    run(AuditEntry.update({AuditEntry.new_value: '{"name": "篡改"}'}).where(AuditEntry.id == second["id"]))
-    verdict = run(audit.verify)
-    assert not verdict.intact and verdict.first_bad_id == second["id"]
-
-
-def test_verify_notices_a_deleted_row(office):
-    _make_changes(office)
-    run(audit.seal)
-    first = run(AuditEntry.select().where(AuditEntry.seq == 1).first())
-    run(AuditEntry.delete().where(AuditEntry.id == first["id"]))
-    verdict = run(audit.verify)
-    assert not verdict.intact and "missing" in verdict.reason
 
 
 def test_rows_written_after_sealing_extend_the_chain(office):
     _make_changes(office)
     run(audit.seal)
     office.post("/staff/departments/SZ40/catalogue", {"title": "领导信息"})
+    run(audit.seal)
     verdict = run(audit.verify)
     assert verdict.intact and verdict.rows_checked == 4
+    assert audit.read_head() == run(audit.chain_head()) == audit.Head(4, verdict_hash(4))
+
+
+def test_the_database_refuses_to_change_or_remove_a_sealed_row_or_to_take_a_sealed_one(office):
+    _make_changes(office)
+    run(audit.seal)
+    with pytest.raises(Exception, match="sealed"):
+        run(AuditEntry.update({AuditEntry.actor: "someone-else"}).where(AuditEntry.seq == 2))
+    with pytest.raises(Exception, match="sealed"):
+        run(AuditEntry.delete().where(AuditEntry.seq == 3))
+    with pytest.raises(Exception, match="sealed"):
+        run(AuditEntry.insert(AuditEntry(at=clock.now(), actor="x", action="forged", target="t", seq=99,
+                                         prev_hash="0" * 64, hash="f" * 64)))
+    assert run(AuditEntry.count()) == 3 and run(audit.verify).intact
+
+
+def verdict_hash(seq: int) -> str:
+    return run(AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == seq).first())["hash"]
+
+
+class Tampering:
+    """What someone with the database's password, and time, can do: the guarding triggers set
+    aside for the change, as they can be by the owner of the tables."""
+
+    def __init__(self, sql: str, *args: object) -> None:
+        self.sql, self.args = sql, args
+
+    def apply(self) -> None:
+        from evaluation.core.database import triggers_set_aside
+
+        async def change() -> None:
+            async with database.write_transaction(), triggers_set_aside(["audit_entry"]):
+                await AuditEntry.raw(self.sql, *self.args)
+
+        run(change)
+
+
+def _recomputed_from(seq: int) -> None:
+    """Rewrites row ``seq`` and chains every later row again with plain SHA-256: what the chain
+    was before it was keyed, and all a forger without the key can compute."""
+    import hashlib
+
+    rows = run(AuditEntry.select().where(AuditEntry.seq >= seq - 1).order_by(AuditEntry.seq))
+    prev = rows[0]["hash"] if seq > 1 else audit.GENESIS_HASH
+    for row in rows[1 if seq > 1 else 0:]:
+        if row["seq"] == seq:
+            row["actor"] = "someone-else"
+        text = json.dumps([row["seq"], row["id"], audit._utc_text(row["at"]), row["actor"], row["action"],
+                           row["target"], row["old_value"], row["new_value"], prev], ensure_ascii=False,
+                          separators=(",", ":"))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        Tampering("UPDATE audit_entry SET actor = {}, prev_hash = {}, hash = {} WHERE id = {}",
+                  row["actor"], prev, digest, row["id"]).apply()
+        prev = digest
+
+
+def _forged_and_backdated() -> None:
+    run(AuditEntry.insert(AuditEntry(at=clock.now() - timedelta(days=365), actor="wangmin", action="department.update",
+                                     target="department:SZ40", old_value="", new_value='{"name": "伪造"}')))
+
+
+@pytest.mark.parametrize("tamper, found", [
+    # The three found before the chain was keyed and its head kept outside the database:
+    (lambda: Tampering("UPDATE audit_entry SET new_value = {} WHERE seq = 2", '{"name": "篡改"}').apply(), "hash"),
+    (lambda: Tampering("DELETE FROM audit_entry WHERE seq = 2").apply(), "missing"),
+    (lambda: Tampering("UPDATE audit_entry SET seq = 9 WHERE seq = 2").apply(), "missing"),
+    # … and the four that were not:
+    (lambda: Tampering("DELETE FROM audit_entry WHERE seq = 4").apply(), "gone"),
+    (lambda: Tampering("UPDATE audit_entry SET seq = NULL, prev_hash = '', hash = '', at = {} WHERE seq >= 3",
+                       clock.now() - timedelta(hours=2)).apply(), "gone"),
+    (_forged_and_backdated, "unsealed"),
+    (lambda: _recomputed_from(2), "hash"),
+], ids=["row-changed", "middle-row-deleted", "row-moved", "last-row-deleted", "last-rows-unsealed",
+        "forged-backdated-row", "chain-recomputed"])
+def test_verify_finds_each_of_the_seven_tamperings(office, tamper, found):
+    _make_changes(office)
+    office.post("/staff/departments/SZ40/catalogue", {"title": "领导信息"})
+    run(audit.seal)
+    assert run(audit.verify).intact
+    tamper()
+    verdict = run(audit.verify)
+    assert not verdict.intact and found in verdict.reason, verdict
+
+
+def test_the_command_line_prints_the_head_and_verify_never_seals(office, capsys):
+    import cli
+
+    _make_changes(office)
+    assert cli.main(["audit", "verify"]) == 0 and "intact: 0 rows" in capsys.readouterr().out
+    run(audit.seal)
+    assert cli.main(["audit", "head"]) == 0
+    assert capsys.readouterr().out.strip() == f"seq 3 hash {verdict_hash(3)}"
 
 
 @pytest.mark.skipif(ENGINE_NAME != "postgresql", reason="the encoding written in PostgreSQL's SQL")

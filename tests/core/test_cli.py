@@ -13,6 +13,7 @@ from evaluation.core.backup import all_tables
 from evaluation.core.tables import Account, AuditEntry, Department
 from settings import settings
 from tests.conftest import empty_database, run
+from tests.core.test_audit import Tampering
 
 
 def pingyi(*args: str, stdin: str = "") -> int:
@@ -61,7 +62,7 @@ def test_audit_verify_exits_non_zero_on_tampering(departments, capsys):
     pingyi("user", "create", "--username", "a2", "--role", "auditor", "--password-stdin", stdin="long-enough\n")
     assert pingyi("audit", "verify") == 0
     assert "intact: 2 rows" in capsys.readouterr().out
-    run(AuditEntry.update({AuditEntry.actor: "someone-else"}).where(AuditEntry.seq == 2))
+    Tampering("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = 2").apply()
     assert pingyi("audit", "verify") == 1
     assert "row id" in capsys.readouterr().err
 
