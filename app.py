@@ -24,13 +24,12 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 import piccolo_conf
-from evaluation.core import audit, clock, database, i18n, web
+from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
@@ -82,17 +81,14 @@ def _template_engine() -> JinjaTemplateEngine:
 
 
 def _stores() -> StoreRegistry:
-    """Stores every worker shares: Redis when REDIS_URL is set, else files under ./var
-    (PRODUCT.md, Settled questions). One worker without Redis keeps its rate-limit counts in
-    memory: nobody else needs them, and a file per rating submission is slow."""
+    """Stores every worker shares (sessions): Redis when REDIS_URL is set, else files under ./var
+    (PRODUCT.md, Settled questions). The brakes keep their counts themselves (evaluation/core/limits.py)."""
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="pingyi")
         return StoreRegistry(default_factory=root.with_namespace)
     base = settings.var_dir / "stores"
 
     def store(name: str) -> Store:
-        if name.startswith("rate_limit") and settings.workers == 1:
-            return MemoryStore()
         (base / name).mkdir(parents=True, exist_ok=True)
         return FileStore(base / name)
 
@@ -166,6 +162,7 @@ def create_app() -> Litestar:
         finally:
             stop_sealing.set()
             await sealer
+            await limits.stop()
             await database.stop(engine)
 
     return Litestar(

@@ -108,7 +108,9 @@ def load() -> Settings:
         # A brake on ballot stuffing, high enough for many people behind one carrier address;
         # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).
         ratings_per_hour=_int("PINGYI_RATINGS_PER_HOUR", 20),
-        panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 10),
+        # Wrong codes per address per ten minutes: generous, for a meeting room behind one address;
+        # with ~79 bits a code, no rate a person reaches makes guessing worth trying.
+        panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 30),
         # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
         # is not listed, every citizen would share the proxy's address and its rate limit.
         trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),

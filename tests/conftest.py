@@ -33,7 +33,7 @@ from litestar.testing import TestClient
 from piccolo.apps.user.tables import BaseUser
 
 import piccolo_conf
-from evaluation.core import cache, database
+from evaluation.core import cache, database, limits
 from evaluation.core.backup import all_tables
 from evaluation.core.tables import Account, Department, DepartmentGroup, Role
 from evaluation.ratings import periods
@@ -58,6 +58,7 @@ def run(work: Callable[[], Awaitable[T]] | Awaitable[T]) -> T:
         try:
             return await (work() if callable(work) else work)
         finally:
+            await limits.stop()
             await database.stop(piccolo_conf.DB)
 
     return asyncio.run(wrapped())

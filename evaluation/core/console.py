@@ -34,7 +34,7 @@ def run(work: Callable[[], Awaitable[Any]], seal: bool = True) -> Any:
     """The command's database work in a loop of its own. What it wrote in the audit trail is
     sealed before it exits (no server may be running to do it); only the audit's own checks leave
     the chain as they found it."""
-    from evaluation.core import audit, database
+    from evaluation.core import audit, database, limits
     from piccolo_conf import DB
 
     async def wrapped() -> Any:
@@ -44,6 +44,7 @@ def run(work: Callable[[], Awaitable[Any]], seal: bool = True) -> Any:
                 await audit.seal()
             return result
         finally:
+            await limits.stop()
             await database.stop(DB)
 
     return asyncio.run(wrapped())

@@ -2,14 +2,22 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from evaluation.core.tables import Account, AuditEntry, CalendarDay, CatalogueItem, Department, SignInFailure
+from evaluation.core.tables import (
+    Account,
+    AuditEntry,
+    CalendarDay,
+    CatalogueItem,
+    Department,
+    RateCount,
+    SignInFailure,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Department, CatalogueItem, Account, SignInFailure, AuditEntry, CalendarDay],
+    table_classes=[Department, CatalogueItem, Account, SignInFailure, AuditEntry, CalendarDay, RateCount],
     migration_dependencies=[],
     commands=[],
 )

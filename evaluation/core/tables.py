@@ -98,3 +98,16 @@ class CalendarDay(Table, tablename="calendar_day"):
     day = Date(unique=True)
     is_working = Boolean()
     note = Varchar(length=100, default="")
+
+
+class RateCount(Table, tablename="rate_count"):
+    """Hits of a brake (evaluation/core/limits.py) by key and window, when several workers share
+    them without Redis."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=40)
+    key = Varchar(length=200)
+    window_start = Integer(index=True)
+    hits = Integer(default=0)
+    # Unique on (name, key, window_start): index rate_count_window, made by the migration (the
+    # ON CONFLICT of every hit names it).

@@ -188,13 +188,21 @@ async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str,
     return shown
 
 
-def page(template_name: str, status_code: int = 200, **context: Any) -> Template:
+def page(template_name: str, status_code: int = 200, headers: dict[str, str] | None = None,
+         **context: Any) -> Template:
     return Template(
         template_name=template_name,
         context=context,
         status_code=status_code,
-        headers={"Vary": "HX-Request"},
+        headers={"Vary": "HX-Request", **(headers or {})},
     )
+
+
+def client_address(connection: ASGIConnection) -> str:
+    """The citizen's address: the socket's peer, or what a trusted reverse proxy says it is
+    (``PINGYI_TRUSTED_PROXIES``: uvicorn puts it in the scope)."""
+    client = connection.client
+    return client.host if client else "unknown"
 
 
 def asks_for_json(connection: ASGIConnection) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from evaluation.core import audit, clock, spreadsheets
+from evaluation.core import audit, clock, limits, spreadsheets
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.spreadsheets import Download
@@ -19,6 +19,7 @@ from evaluation.core.tables import Account
 from evaluation.ratings import periods
 from evaluation.ratings.periods import Period
 from evaluation.ratings.tables import PanelBatch, PanelCode, Rating
+from settings import settings
 
 # No 0/O, 1/I/L: codes are typed from paper by people of every age.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -26,8 +27,48 @@ CODE_LENGTH = 16  # 31^16 ≈ 2^79: guessing is hopeless, and guesses are rate l
 MAX_BATCH = 2000
 
 
+# A brake on guessing (evaluation/core/limits.py), per address: refused codes count, a code that
+# is right gives its try back, so a meeting room of delegates behind one address is never held
+# up by one person's typos; with ~79 bits a code, guessing is hopeless at any such rate.
+TRY_WINDOW_SECONDS = 600
+
+
 class PanelError(ValueError):
     """A refusal with a message fit to show the user."""
+
+
+class TooManyTries(PanelError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(_("这个网络地址输错评议码的次数过多，请 {minutes} 分钟后再试。").format(
+            minutes=-(-retry_after // 60)))
+        self.retry_after = retry_after
+
+
+async def _tried(address: str) -> None:
+    """One try of a code from this address, refused while the address is over its tries."""
+    braked = await limits.hit("panel-code", address, settings.panel_code_tries, TRY_WINDOW_SECONDS)
+    if not braked.allowed:
+        raise TooManyTries(braked.retry_after)
+
+
+async def _right(address: str) -> None:
+    await limits.give_back("panel-code", address, TRY_WINDOW_SECONDS)
+
+
+async def code_of_period(period: Period, text: str, address: str) -> dict[str, Any] | None:
+    """The panel code a browser presents (its cookie) if it exists and belongs to this period;
+    every way a code is presented counts against the guessing brake (TooManyTries)."""
+    code = normalize(text)
+    if not code:
+        return None
+    await _tried(address)
+    row = await PanelCode.select(PanelCode.id, PanelCode.code, PanelCode.batch.period, PanelCode.batch.label).where(
+        PanelCode.code == code
+    ).first()
+    if row is None or row["batch.period"] != period.id:
+        return None
+    await _right(address)
+    return row
 
 
 def new_code() -> str:
@@ -86,8 +127,15 @@ class Member:
     period: Period
 
 
-async def enter(text: str) -> Member:
-    """The member behind a typed code, or a refusal that says why."""
+async def enter(text: str, address: str) -> Member:
+    """The member behind a typed (or remembered) code, or a refusal that says why."""
+    await _tried(address)
+    member = await _member(text)
+    await _right(address)
+    return member
+
+
+async def _member(text: str) -> Member:
     code = normalize(text)
     if not _WELL_FORMED.match(code):
         raise PanelError(_("评议码无效，请核对后重新输入。"))

@@ -16,7 +16,7 @@ from evaluation.core.tables import Department
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import DepartmentIndex, compute
 from evaluation.ratings.scale import CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS, Channel
-from evaluation.ratings.tables import CommentStatus, PanelCode, Rating, RatingSource, RatingTally
+from evaluation.ratings.tables import CommentStatus, Rating, RatingSource, RatingTally
 
 MAX_COMMENT = 1000
 MAX_REASON_TEXT = 500
@@ -151,19 +151,6 @@ async def has_rated(period: Period, department_id: int, voter_id: str | None, co
             (Rating.period == period.id) & (Rating.department == department_id) & (Rating.voter_id == voter_id)
         )
     return False
-
-
-async def panel_code(period: Period, code: str) -> dict[str, Any] | None:
-    """The panel code if it exists and belongs to this period."""
-    code = code.strip().upper().replace(" ", "").replace("-", "")
-    if not code:
-        return None
-    row = await PanelCode.select(PanelCode.id, PanelCode.code, PanelCode.batch.period, PanelCode.batch.label).where(
-        PanelCode.code == code
-    ).first()
-    if row is None or row["batch.period"] != period.id:
-        return None
-    return row
 
 
 async def counts(period_id: int, department_id: int | None = None) -> dict[int, dict[str, dict[str, int]]]:

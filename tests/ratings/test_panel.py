@@ -227,9 +227,25 @@ def test_guessing_codes_is_rate_limited_per_address(visitor, new_visitor, period
     for attempt in range(settings.panel_code_tries):
         assert enter(visitor, f"ABCD-EFGH-JKMN-{attempt:04d}").status_code == 422
     refused = enter(visitor, code)
-    assert refused.status_code == 429 and "操作太频繁" in text_of(refused.text)
+    assert refused.status_code == 429 and "输错评议码的次数过多" in text_of(refused.text)
+    assert 1 <= int(refused.headers["retry-after"]) <= 600
     # The limit is per address, whatever the cookies: a fresh browser there waits too.
     assert enter(new_visitor(), code).status_code == 429
+
+
+def test_a_guessed_code_in_a_cookie_counts_as_a_try_wherever_it_is_presented(visitor, new_visitor, period):
+    code = issue()[0]
+    guesser = new_visitor()
+    for attempt in range(settings.panel_code_tries):
+        guesser.client.cookies.set("panel", f"ABCDEFGHJKMN{attempt:04d}")
+        assert guesser.get("/panel").status_code in (200, 422)
+    guesser.client.cookies.set("panel", code)
+    held = guesser.get("/panel")
+    assert held.status_code == 429 and "输错评议码的次数过多" in text_of(held.text)
+    # A rating sent with a code while the address is held back is refused, not counted as public.
+    guesser.get("/departments/150902")
+    refused = guesser.post("/departments/150902/ratings", {"level": "satisfied"})
+    assert refused.status_code == 429 and run(Rating.count()) == 0
 
 
 def test_members_entering_their_own_codes_from_one_address_are_not_limited(new_visitor, period):

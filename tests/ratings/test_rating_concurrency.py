@@ -13,12 +13,6 @@ it before the test ends.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,9 +20,7 @@ import pytest
 
 from evaluation.ratings.ratings import VOTER_COOKIE
 from evaluation.ratings.tables import Rating
-from settings import PROJECT_DIR
 from tests.conftest import CSRF_FIELD, ENGINE_NAME, run, text_of
-from tests.live_server import answers, free_port
 
 SUBMISSIONS = 50
 DEPARTMENT = "150902"
@@ -38,54 +30,6 @@ REQUEST_TIMEOUT_SECONDS = 60
 HTMX_HEADERS = {"HX-Request": "true", "HX-Target": "rating", "HX-Current-URL": f"/departments/{DEPARTMENT}"}
 THANKS = "感谢您的评价"
 ALREADY_RATED = "评价过该单位"
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    """The server and every worker it started (they share its process group)."""
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
-@pytest.fixture
-def start_server(period: None, tmp_path: Path) -> Iterator[Callable[..., tuple[str, Path]]]:
-    """``start_server(workers=1)``: (base URL, log file) of uvicorn serving the app over the
-    test database, which holds the open period 2026-pj and its departments by then."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(workers: int = 1) -> tuple[str, Path]:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log_path = tmp_path / f"uvicorn-{port}.log"
-        # A var dir of its own: its rate-limit counts (file stores) are not left to the servers of
-        # later tests, which keep the default limit. The database is the test database still.
-        env = {**os.environ, "PINGYI_VAR_DIR": str(tmp_path / f"var-{port}"), "PINGYI_RATINGS_PER_HOUR": "100000",
-               "PINGYI_WORKERS": str(workers)}
-        command = [
-            sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--workers", str(workers),
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-        ]
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
-        started.append(server)
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not answers(f"{base_url}/healthz"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start (exit status {server.poll()}):\n"
-                            + log_path.read_text(errors="replace"))
-            time.sleep(0.1)
-        return base_url, log_path
-
-    yield start
-    for server in started:
-        _stop(server)
 
 
 def _client(base_url: str) -> httpx.AsyncClient:

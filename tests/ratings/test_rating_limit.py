@@ -1,65 +1,98 @@
-"""The per-address limit on rating submissions when its counts live in the worker's memory
-(one worker without Redis): the same answers and headers as Litestar's own middleware, which
-the other tests exercise with the file store that several workers share."""
+"""The per-address brake on rating submissions (evaluation/core/limits.py): counted atomically in
+each of its stores (this process's memory, the database shared by several workers, Redis), held
+across workers, and refused without losing what the citizen typed."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Any
+import socket
 
+import httpx
 import pytest
-from litestar.stores.memory import MemoryStore
-from litestar.testing import TestClient
 
-from evaluation.ratings.routes import ratings as rating_routes
+from evaluation.core import limits
 from evaluation.ratings.tables import Rating
 from settings import settings
-from tests.conftest import Visitor, run, text_of
+from tests.conftest import CSRF_FIELD, run, text_of
+from tests.ratings.test_rating_concurrency import HTMX_HEADERS
 
 LIMIT = 20  # the default of PINGYI_RATINGS_PER_HOUR
 HTMX = {"HX-Request": "true", "HX-Target": "rating"}
 
 
-@pytest.fixture
-def one_worker(monkeypatch: pytest.MonkeyPatch) -> Any:
-    import app as app_module
-
-    monkeypatch.setattr(app_module, "settings", dataclasses.replace(settings, workers=1))
-    app = app_module.create_app()
-    assert isinstance(app.stores.get("rate_limit_ratings"), MemoryStore)
-    return app
+def _redis_runs() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
-def test_the_limit_in_memory_answers_as_litestars(one_worker, period):
-    assert settings.ratings_per_hour == LIMIT
-    with TestClient(app=one_worker, base_url="http://testserver.local") as client:
-        browser = Visitor(client)
-        remaining = []
-        for _ in range(LIMIT):
-            client.cookies.clear()  # another browser (voter cookie) at the same address
-            browser.get("/departments/150902")  # a GET is not counted
-            answer = browser.post("/departments/150902/ratings", {"level": "satisfied"}, headers=HTMX)
-            assert answer.status_code == 200 and "感谢您的评价" in text_of(answer.text)
-            assert answer.headers["ratelimit-policy"] == f"{LIMIT}; w=3600"
-            assert answer.headers["ratelimit-limit"] == str(LIMIT)
-            assert 3590 <= int(answer.headers["ratelimit-reset"]) <= 3600
-            remaining.append(int(answer.headers["ratelimit-remaining"]))
-        assert remaining == list(range(LIMIT - 1, -1, -1))
-
-        client.cookies.clear()
-        browser.get("/departments/150902")
-        refused = browser.post("/departments/150902/ratings", {"level": "satisfied"}, headers=HTMX)
-        assert refused.status_code == 429 and "操作太频繁" in text_of(refused.text)
-        assert run(Rating.count()) == LIMIT
-        # Per address and department: another department is still open to this address.
-        assert browser.post("/departments/SZ03/ratings", {"level": "satisfied"}, headers=HTMX).status_code == 200
+@pytest.fixture(params=["memory", "database", "redis"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each place the counts can live, as the app chooses it (one worker; several; Redis)."""
+    if request.param == "redis":
+        if not _redis_runs():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        monkeypatch.setattr(limits, "settings", dataclasses.replace(settings, redis_url="redis://127.0.0.1:6379/15"))
+    else:
+        workers = 1 if request.param == "memory" else 2
+        monkeypatch.setattr(limits, "settings", dataclasses.replace(settings, redis_url=None, workers=workers))
+    limits.forget_in_memory()
+    yield request.param
+    limits.forget_in_memory()
 
 
-def test_ended_windows_are_swept() -> None:
-    async def inner(scope: Any, receive: Any, send: Any) -> None:
-        return None
+def test_fifty_hits_at_once_allow_exactly_the_limit_in_every_store(store, departments):
+    key = f"test-{store}-{id(store)}"
 
-    middleware = rating_routes.RatingLimitMiddleware(app=inner, config=rating_routes.rating_limit)
-    middleware._counts = {"ended": (3, 100), "open": (1, 200), "ends-now": (2, 150)}
-    middleware._prune(150)
-    assert middleware._counts == {"open": (1, 200)}
+    async def fifty() -> list[limits.Hit]:
+        hits = await asyncio.gather(*(limits.hit("test", key, LIMIT, 3600) for _ in range(50)))
+        await limits.give_back("test", key, 3600)  # a rightful attempt gives its hit back
+        return [*hits, await limits.hit("test", key, LIMIT, 3600)]
+
+    hits = run(fifty())
+    assert sum(hit.allowed for hit in hits[:50]) == LIMIT
+    assert sorted(hit.count for hit in hits[:50]) == list(range(1, 51))
+    assert not hits[50].allowed and hits[50].count == 50  # one back, one more: still over
+    assert all(1 <= hit.retry_after <= 3600 for hit in hits)
+
+
+def test_a_refused_rating_keeps_the_form_and_what_was_typed_and_says_how_long_to_wait(visitor, period):
+    for _ in range(LIMIT):
+        visitor.client.cookies.pop("voter", None)  # another browser at the same address
+        visitor.get("/departments/150902")
+        assert visitor.post("/departments/150902/ratings", {"level": "satisfied"}, headers=HTMX).status_code == 200
+    visitor.client.cookies.pop("voter", None)
+    visitor.get("/departments/150902")
+    typed = {"level": "unsatisfied", "comment": "办事指南三年没更新了", "reason_text": "材料清单不对"}
+    refused = visitor.post("/departments/150902/ratings", typed, headers=HTMX)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 3600
+    shown = text_of(refused.text)
+    assert "评价次数过多" in shown and "分钟后再提交" in shown
+    assert "办事指南三年没更新了" in refused.text and 'value="unsatisfied" required checked' in refused.text
+    assert run(Rating.count()) == LIMIT
+    # Per address and department: another department is still open to this address.
+    assert visitor.post("/departments/SZ03/ratings", {"level": "satisfied"}, headers=HTMX).status_code == 200
+
+
+def test_the_limit_holds_across_two_workers(period, start_server):
+    base_url, _log = start_server(workers=2, ratings_per_hour=LIMIT)
+
+    async def thirty_browsers() -> list[int]:
+        async def one() -> int:
+            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                await client.get("/departments/150902")
+                token = client.cookies.get("csrftoken")
+                answer = await client.post("/departments/150902/ratings", data={"level": "basic", CSRF_FIELD: token},
+                                           headers=HTMX_HEADERS)
+                return answer.status_code
+
+        return list(await asyncio.gather(*(one() for _ in range(30))))
+
+    statuses = asyncio.run(thirty_browsers())
+    assert statuses.count(200) == LIMIT and statuses.count(429) == 30 - LIMIT, statuses
+    assert run(Rating.count()) == LIMIT
+

@@ -89,6 +89,6 @@ def test_ratings_are_rate_limited_per_address_and_department(visitor, new_visito
     stuffing = new_visitor()
     stuffing.get("/departments/150902")
     refused = stuffing.post("/departments/150902/ratings", {"level": "satisfied"})
-    assert refused.status_code == 429 and "操作太频繁" in text_of(refused.text)
+    assert refused.status_code == 429 and "评价次数过多" in text_of(refused.text)
     assert run(Rating.count()) == 20
     assert stuffing.post("/departments/SZ03/ratings", {"level": "satisfied"}).status_code == 200

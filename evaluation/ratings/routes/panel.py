@@ -3,21 +3,25 @@ a panel member enters a code once and then rates each department of the period."
 
 from __future__ import annotations
 
-import time
 from typing import Any, TypeVar
 
 import anyio
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException, TooManyRequestsException
-from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.serialization import decode_json, encode_json
-from litestar.stores.base import Store
-from litestar.types import Message, Receive, Scope, Send
 
 from evaluation.core import departments
-from evaluation.core.web import PUBLIC, current_account, download, office, office_or_auditor, page, see_other
+from evaluation.core.web import (
+    PUBLIC,
+    client_address,
+    current_account,
+    download,
+    office,
+    office_or_auditor,
+    page,
+    see_other,
+)
 from evaluation.ratings import panel, periods
 from evaluation.ratings.panel import BatchForm, PanelError
 from evaluation.ratings.routes.ratings import PANEL_COOKIE
@@ -27,63 +31,6 @@ from settings import settings
 LABEL_SUGGESTIONS = ("人大代表", "政协委员", "企业代表", "服务对象")
 TRY_WINDOW_SECONDS = 600
 R = TypeVar("R", bound=Response)
-
-
-class CodeTriesLimit(RateLimitMiddleware):
-    """``settings.panel_code_tries`` per address per ten minutes, counting refused codes only.
-
-    Delegates handed their slips at a meeting enter them behind one Wi-Fi address: an accepted
-    code gives its try back. The try is taken before the handler runs, under the lock, so a
-    burst of parallel guesses is held back like any other.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = scope["litestar_app"]
-        store = self.config.get_store_from_app(app)
-        key = self.cache_key_from_request(app.request_class(scope))
-        async with self._lock:
-            tries = await self.retrieve_cached_history(key, store)
-            if len(tries.history) >= self.max_requests:
-                raise TooManyRequestsException(headers={"Retry-After": str(max(1, tries.reset - int(time.time())))})
-            await self.set_cached_history(key, tries, store)
-        status = 0
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        await self.app(scope, receive, watch)
-        if status < 400:
-            async with self._lock:
-                tries = await self.retrieve_cached_history(key, store)
-                if tries.history:
-                    tries.history.pop(0)
-                    await store.set(key, encode_json(tries), expires_in=max(1, tries.reset - int(time.time())))
-
-    # Litestar's windows are a second, minute, hour or day; ours is ten minutes.
-    async def retrieve_cached_history(self, key: str, store: Store) -> CacheObject:
-        now = int(time.time())
-        cached = await store.get(key)
-        if cached:
-            tries = CacheObject(**decode_json(value=cached))
-            if tries.reset > now:
-                return tries
-        return CacheObject(history=[], reset=now + TRY_WINDOW_SECONDS)
-
-    async def set_cached_history(self, key: str, cache_object: CacheObject, store: Store) -> None:
-        now = int(time.time())
-        cache_object.history = [now, *cache_object.history]
-        await store.set(key, encode_json(cache_object), expires_in=max(1, cache_object.reset - now))
-
-
-code_tries = RateLimitConfig(
-    rate_limit=("minute", settings.panel_code_tries),  # the unit is ignored: see CodeTriesLimit
-    store="rate_limit_panel",
-    middleware_class=CodeTriesLimit,
-    set_rate_limit_headers=False,
-)
 
 
 def _entry_url(request: Request) -> str:
@@ -151,12 +98,19 @@ def _forget_code(response: R) -> R:
     return response
 
 
+def _too_many(refusal: panel.TooManyTries, code: str = "") -> Template:
+    return page("ratings/panel.html", status_code=429, member=None, code=code, error=str(refusal), left=False,
+                headers={"Retry-After": str(refusal.retry_after)})
+
+
 @get("/panel", opt=PUBLIC, name="panel")
 async def panel_entry(request: Request, code: FromQuery[str] = "", left: FromQuery[bool] = False) -> Template:
     remembered = request.cookies.get(PANEL_COOKIE, "")
     if remembered:
         try:
-            member = await panel.enter(remembered)
+            member = await panel.enter(remembered, client_address(request))
+        except panel.TooManyTries as refusal:
+            return _too_many(refusal)
         except PanelError as refusal:
             # The period has ended since the code was entered: say so, and forget the code.
             return _forget_code(page("ratings/panel.html", member=None, code="", error=str(refusal), left=False))
@@ -165,11 +119,13 @@ async def panel_entry(request: Request, code: FromQuery[str] = "", left: FromQue
     return page("ratings/panel.html", member=None, code=code[:40], error="", left=left)
 
 
-@post("/panel", opt=PUBLIC, name="panel-enter", middleware=[code_tries.middleware])
-async def enter_code(data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+@post("/panel", opt=PUBLIC, name="panel-enter")
+async def enter_code(request: Request, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     typed = data.get("code", "")[:40]
     try:
-        member = await panel.enter(typed)
+        member = await panel.enter(typed, client_address(request))
+    except panel.TooManyTries as refusal:
+        return _too_many(refusal, typed)
     except PanelError as refusal:
         return page("ratings/panel.html", status_code=422, member=None, code=typed, error=str(refusal),
                     left=False)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.exceptions import NotFoundException, TooManyRequestsException
-from litestar.middleware.rate_limit import (
-    DURATION_VALUES,
-    RateLimitConfig,
-    RateLimitMiddleware,
-    get_remote_address,
-)
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
-from litestar.stores.memory import MemoryStore
-from litestar.types import Receive, Scope, Send
 
-from evaluation.core import departments, i18n
+from evaluation.core import departments, i18n, limits
 from evaluation.core.i18n import _
-from evaluation.core.web import PUBLIC, page, see_other
-from evaluation.ratings import periods, ratings, reasons, scale
+from evaluation.core.web import PUBLIC, client_address, page, see_other
+from evaluation.ratings import panel, periods, ratings, reasons, scale
 from evaluation.ratings.ratings import VOTER_COOKIE, RatingForm
 from settings import settings
 
@@ -30,88 +21,7 @@ PANEL_COOKIE = "panel"
 COOKIE_MAX_AGE = 400 * 24 * 3600
 
 
-def _per_address_and_department(request: Request) -> str:
-    return f"{get_remote_address(request)}:{request.url.path}"
-
-
-async def _is_post(request: Request) -> bool:
-    return request.method == "POST"
-
-
-class RatingLimitMiddleware(RateLimitMiddleware):
-    """Litestar's per-address limit, counted in this worker's memory when its store is memory
-    anyway (one worker without Redis: app.py's ``_stores``); any other store (files or Redis,
-    shared by the workers) goes through Litestar's own middleware unchanged.
-
-    Litestar's middleware keeps a list of timestamps per address in the store, read, decoded,
-    extended, encoded and written under a lock for every submission: about a sixth of a
-    submission's CPU time. Its window is fixed (the list is only counted, and emptied when the
-    window ends), so a count and the window's end give the same answers and the same headers.
-    """
-
-    PRUNE_EVERY = 10_000  # entries added between two sweeps of ended windows
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._counts: dict[str, tuple[int, int]] = {}  # key → (submissions counted, end of window)
-        self._added_since_prune = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = scope["litestar_app"]
-        if not isinstance(self.config.get_store_from_app(app), MemoryStore):
-            await super().__call__(scope, receive, send)
-            return
-        request = app.request_class(scope)
-        if not await self.should_check_request(request=request):
-            await self.app(scope, receive, send)
-            return
-        key = self.cache_key_from_request(request)
-        now = int(time.time())
-        # No await between reading and writing the count: nothing else runs in between.
-        count, reset = self._counts.get(key, (0, 0))
-        if reset <= now:
-            count, reset = 0, now + DURATION_VALUES[self.unit]
-            self._added_since_prune += 1
-            if self._added_since_prune >= self.PRUNE_EVERY:
-                self._prune(now)
-        if count >= self.max_requests:
-            raise TooManyRequestsException(headers=self._headers(count, reset) if self.config.set_rate_limit_headers
-                                           else None)
-        self._counts[key] = (count + 1, reset)
-        if self.config.set_rate_limit_headers:
-            counted = self._headers(count + 1, reset)  # this submission included, as Litestar's
-            headers = [(name.lower().encode(), value.encode()) for name, value in counted.items()]
-
-            async def send_with_headers(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [*message.get("headers", []), *headers]
-                await send(message)
-
-            await self.app(scope, receive, send_with_headers)
-            return
-        await self.app(scope, receive, send)
-
-    def _headers(self, counted: int, reset: int) -> dict[str, str]:
-        """As Litestar's ``create_response_headers`` for a history of ``counted`` entries."""
-        return {
-            self.config.rate_limit_policy_header_key: f"{self.max_requests}; w={DURATION_VALUES[self.unit]}",
-            self.config.rate_limit_limit_header_key: str(self.max_requests),
-            self.config.rate_limit_remaining_header_key: str(max(self.max_requests - counted, 0)),
-            self.config.rate_limit_reset_header_key: str(reset - int(time.time())),
-        }
-
-    def _prune(self, now: int) -> None:
-        self._counts = {key: entry for key, entry in self._counts.items() if entry[1] > now}
-        self._added_since_prune = 0
-
-
-rating_limit = RateLimitConfig(
-    rate_limit=("hour", settings.ratings_per_hour),
-    store="rate_limit_ratings",
-    identifier_for_request=_per_address_and_department,
-    check_throttle_handler=_is_post,
-    middleware_class=RatingLimitMiddleware,
-)
+RATING_WINDOW_SECONDS = 3600
 
 
 async def _rating_context(request: Request, department: dict[str, Any], form: RatingForm | None = None,
@@ -129,7 +39,10 @@ async def _rating_context(request: Request, department: dict[str, Any], form: Ra
         "panel_label": None,
     }
     if period:
-        code = await ratings.panel_code(period, request.cookies.get(PANEL_COOKIE, ""))
+        try:
+            code = await panel.code_of_period(period, request.cookies.get(PANEL_COOKIE, ""), client_address(request))
+        except panel.TooManyTries:
+            code = None  # the page shows; a rating sent with that code is refused (see rate)
         context["panel_label"] = code["batch.label"] if code else None
         # A browser without a voter cookie has not rated yet: no query needed.
         voter_id = voter_id if request.cookies.get(VOTER_COOKIE) else None
@@ -180,7 +93,7 @@ async def department(request: Request, code: FromPath[str], rated: FromQuery[boo
     return response
 
 
-@post("/departments/{code:str}/ratings", opt=PUBLIC, name="rate", middleware=[rating_limit.middleware])
+@post("/departments/{code:str}/ratings", opt=PUBLIC, name="rate")
 async def rate(request: HTMXRequest, code: FromPath[str], data: URLEncodedBody[dict[str, str]]) -> Response:
     found = await ratings.active_department(code)
     if found is None:
@@ -190,24 +103,41 @@ async def rate(request: HTMXRequest, code: FromPath[str], data: URLEncodedBody[d
     form = RatingForm.from_data(data)
     in_place = request.htmx.target == "rating"
 
-    async def form_again(status_code: int, already_rated: bool = False) -> Response:
+    async def form_again(status_code: int, already_rated: bool = False, **extra: Any) -> Response:
         """The form with its messages (or the already-rated note), in place or as the whole page."""
         context = await _rating_context(request, found, form, voter_id=voter_id)
         context["already_rated"] = context["already_rated"] or already_rated
+        context.update(extra)
         if in_place:
             return page("ratings/_rating.html", status_code=status_code, **{**context, "department": found})
         return page("ratings/department.html", status_code=status_code, **context,
                     department=await departments.department_page(code), group_labels=departments.GROUP_LABELS,
                     rated=False)
 
+    # A brake on ballot stuffing per address and department, high enough for a carrier's shared
+    # address (PRODUCT.md, Settled questions). Refused, the form comes back as it was typed.
+    braked = await limits.hit("rating", f"{client_address(request)}:{found['code']}", settings.ratings_per_hour,
+                              RATING_WINDOW_SECONDS)
+    if not braked.allowed:
+        message = _("这个网络地址对该单位的评价次数过多，请 {minutes} 分钟后再提交。")
+        response = await form_again(429, too_many=message.format(minutes=-(-braked.retry_after // 60)))
+        response.headers["Retry-After"] = str(braked.retry_after)
+        return response
     if period is None:
         return await form_again(422)
     if not form.validate(await reasons.reasons()):
         return _with_voter_cookie(await form_again(422), voter_id)
-    panel = await ratings.panel_code(period, request.cookies.get(PANEL_COOKIE, ""))
     try:
-        if panel:
-            await ratings.submit_panel(period, found["id"], panel["id"], form)
+        presented = await panel.code_of_period(period, request.cookies.get(PANEL_COOKIE, ""),
+                                               client_address(request))
+    except panel.TooManyTries as refusal:
+        # Never counted in the public channel instead: the code is held back, not ignored.
+        response = await form_again(429, too_many=str(refusal))
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    try:
+        if presented:
+            await ratings.submit_panel(period, found["id"], presented["id"], form)
         else:
             await ratings.submit_public(period, found["id"], voter_id, form)
     except ratings.AlreadyRated:
