@@ -89,7 +89,10 @@ def _stores() -> StoreRegistry:
     base = settings.var_dir / "stores"
 
     def store(name: str) -> Store:
-        (base / name).mkdir(parents=True, exist_ok=True)
+        # Sessions name signed-in accounts: readable by the server's user only.
+        (base / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+        base.chmod(0o700)
+        (base / name).chmod(0o700)
         return FileStore(base / name)
 
     return StoreRegistry(default_factory=store)
@@ -142,7 +145,7 @@ def create_app() -> Litestar:
     engine = piccolo_conf.DB
     session_config = web.PingyiSessionConfig(
         store="sessions",
-        max_age=settings.session_idle_minutes * 60,
+        max_age=settings.session_idle_minutes * 60 + web.SESSION_KEPT_AFTER_IDLE_SECONDS,
         secure=settings.secure_cookies,
         samesite="lax",
         httponly=True,

@@ -42,6 +42,7 @@ class Settings:
     session_idle_minutes: int
     lockout_failures: int
     lockout_minutes: int
+    sign_in_tries: int
     openapi_public: bool
     ratings_per_hour: int
     panel_code_tries: int
@@ -104,6 +105,9 @@ def load() -> Settings:
         session_idle_minutes=_int("PINGYI_SESSION_IDLE_MINUTES", 30),
         lockout_failures=_int("PINGYI_LOCKOUT_FAILURES", 5),
         lockout_minutes=_int("PINGYI_LOCKOUT_MINUTES", 15),
+        # Sign-ins per address per ten minutes, whatever the names: made-up names must not keep
+        # the server hashing passwords all day.
+        sign_in_tries=_int("PINGYI_SIGN_IN_TRIES", 30),
         openapi_public=_flag("PINGYI_OPENAPI_PUBLIC"),
         # A brake on ballot stuffing, high enough for many people behind one carrier address;
         # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).

@@ -1,11 +1,20 @@
 """Staff accounts: sign-in with lockout, creation, roles, passwords.
 
-Passwords are hashed with Piccolo's ``BaseUser`` scheme (PBKDF2, ~0.15 s), always in a worker
-thread so one sign-in never stalls every other request on the event loop.
+Passwords are hashed with Piccolo's ``BaseUser`` scheme (PBKDF2, ~0.15 s), in a worker thread and
+one at a time, so sign-ins — real or a flood of made-up ones — never take more than one core
+from the pages citizens are reading.
+
+The lockout is decided by the database: an attempt is written, under a lock on its name, before
+its password is checked, and refused when the name already has ``PINGYI_LOCKOUT_FAILURES``
+attempts in the window; however many arrive at once, no more passwords than that are checked.
+Locking a name must not keep its owner out, so an address the account has signed in from
+before counts only its own failures: the office still signs in from its desk while a stranger
+is locked out (and ``pingyi user unlock`` clears a name's failures).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,10 +23,10 @@ from typing import Any
 import anyio
 from piccolo.engine.finder import engine_finder
 
-from evaluation.core import audit, clock
-from evaluation.core.database import is_postgres, write_transaction
+from evaluation.core import audit, clock, limits
+from evaluation.core.database import immediate_transaction, is_postgres, write_transaction
 from evaluation.core.i18n import N_, _
-from evaluation.core.tables import Account, Department, Role, SignInFailure
+from evaluation.core.tables import Account, Department, KnownAddress, Role, SignInFailure
 from settings import settings
 
 MIN_PASSWORD_LENGTH = 8
@@ -43,6 +52,7 @@ class SignedIn:
     display_name: str
     role: str
     department_id: int | None
+    session_epoch: int = 0
 
     @property
     def is_office(self) -> bool:
@@ -76,27 +86,95 @@ def check_password_rules(password: str) -> None:
         raise AccountError(_("密码不能超过 128 个字符。"))
 
 
-async def authenticate(username: str, password: str) -> SignedIn:
+SIGN_IN_WINDOW_SECONDS = 600
+_hashing: dict[Any, anyio.CapacityLimiter] = {}
+
+
+def _one_hash_at_a_time() -> anyio.CapacityLimiter:
+    # One limiter per event loop (the tests run several loops in one process).
+    loop = asyncio.get_running_loop()
+    if loop not in _hashing:
+        _hashing.clear()
+        _hashing[loop] = anyio.CapacityLimiter(1)
+    return _hashing[loop]
+
+
+def _too_many_failures() -> AccountError:
+    return AccountError(
+        _("登录失败次数过多，请 {minutes} 分钟后再试。").format(minutes=settings.lockout_minutes)
+    )
+
+
+async def _claim_attempt(username: str, address: str) -> int:
+    """Writes the attempt before the password is checked, under a lock on the name, and returns
+    its row; refuses when the name has had enough failures where they count from this address."""
+    window_start = clock.now() - timedelta(minutes=settings.lockout_minutes)
+    async with immediate_transaction():
+        if is_postgres():
+            await SignInFailure.raw("SELECT pg_advisory_xact_lock(hashtext({}))", "sign-in:" + username)
+        known = await KnownAddress.raw(
+            "SELECT known_address.address FROM known_address JOIN account ON account.id = known_address.account"
+            " WHERE account.username = {}",
+            username,
+        )
+        known_addresses = [row["address"] for row in known]
+        recent = (SignInFailure.username == username) & (SignInFailure.failed_at > window_start)
+        if address in known_addresses:
+            counted = recent & (SignInFailure.address == address)
+        elif known_addresses:
+            counted = recent & SignInFailure.address.not_in(known_addresses)
+        else:
+            counted = recent
+        if await SignInFailure.count().where(counted) >= settings.lockout_failures:
+            raise _too_many_failures()
+        rows = await SignInFailure.insert(
+            SignInFailure(username=username, address=address, failed_at=clock.now())
+        ).returning(SignInFailure.id)
+    return rows[0]["id"]
+
+
+async def authenticate(username: str, password: str, address: str) -> SignedIn:
     """The same message for an unknown name, a wrong password and an inactive account,
     so the sign-in form does not tell which names exist."""
-    username = username.strip()
-    window_start = clock.now() - timedelta(minutes=settings.lockout_minutes)
-    failures = await SignInFailure.count().where(
-        (SignInFailure.username == username) & (SignInFailure.failed_at > window_start)
-    )
-    if failures >= settings.lockout_failures:
+    username = username.strip()[:100]
+    address = address[:64]
+    braked = await limits.hit("sign-in", address, settings.sign_in_tries, SIGN_IN_WINDOW_SECONDS)
+    if not braked.allowed:
         raise AccountError(
-            _("登录失败次数过多，请 {minutes} 分钟后再试。").format(minutes=settings.lockout_minutes)
+            _("这个网络地址的登录尝试过多，请 {minutes} 分钟后再试。").format(
+                minutes=max(1, -(-braked.retry_after // 60)))
         )
+    attempt = await _claim_attempt(username, address)
     row = await Account.select().where(Account.username == username).first() if username else None
     stored = row["password"] if row else _DUMMY_HASH
-    matches = await anyio.to_thread.run_sync(_matches, password[:MAX_PASSWORD_LENGTH], stored)
+    matches = await anyio.to_thread.run_sync(
+        _matches, password[:MAX_PASSWORD_LENGTH], stored, limiter=_one_hash_at_a_time())
     if not (row and matches and row["active"]):
-        await SignInFailure.insert(SignInFailure(username=username[:100], failed_at=clock.now()))
         raise AccountError(_("用户名或密码不正确。"))
-    await SignInFailure.delete().where(SignInFailure.username == username)
-    await Account.update({Account.last_login: clock.now().replace(tzinfo=None)}).where(Account.id == row["id"])
+    await limits.give_back("sign-in", address, SIGN_IN_WINDOW_SECONDS)
+    async with write_transaction():
+        # A success clears this address's failures only: a stranger's stay where they count.
+        await SignInFailure.delete().where(
+            (SignInFailure.id == attempt)
+            | ((SignInFailure.username == username) & (SignInFailure.address == address))
+        )
+        await KnownAddress.raw(
+            "INSERT INTO known_address (account, address, last_success) VALUES ({}, {}, {})"
+            " ON CONFLICT (account, address) DO UPDATE SET last_success = excluded.last_success",
+            row["id"], address, clock.now(),
+        )
+        await Account.update({Account.last_login: clock.now().replace(tzinfo=None)}).where(Account.id == row["id"])
     return _signed_in(row)
+
+
+async def unlock(actor: str, username: str) -> int:
+    """Forgets a name's failed sign-ins; how many there were."""
+    async with write_transaction():
+        failures = await SignInFailure.count().where(SignInFailure.username == username)
+        await SignInFailure.delete().where(SignInFailure.username == username)
+        if failures:
+            await audit.record(actor, "account.unlock", f"account:{username}", old=failures, new=0)
+    return failures
 
 
 def _signed_in(row: dict[str, Any]) -> SignedIn:
@@ -106,10 +184,13 @@ def _signed_in(row: dict[str, Any]) -> SignedIn:
         display_name=row["display_name"] or row["username"],
         role=row["role"],
         department_id=row["department"],
+        session_epoch=row["session_epoch"],
     )
 
 
-_SIGNED_IN = "SELECT id, username, display_name, role, department, active FROM account WHERE id = {}"
+_SIGNED_IN = (
+    "SELECT id, username, display_name, role, department, active, session_epoch FROM account WHERE id = {}"
+)
 _SIGNED_IN_POSTGRES = _SIGNED_IN.replace("{}", "$1")
 
 
@@ -208,15 +289,33 @@ async def update_account(actor: str, username: str, form: AccountForm) -> None:
             await audit.record(actor, "account.update", f"account:{username}", old=old, new=new)
 
 
-async def set_password(actor: str, username: str, password: str) -> None:
+async def set_password(actor: str, username: str, password: str) -> int:
+    """A new password; every session of the account started before it ends. Returns the new
+    session number, which a session that should go on (the person changing their own) takes."""
     check_password_rules(password)
     hashed = await hash_password(password)
     async with write_transaction():
         row = await _account_row(username)
-        await Account.update({Account.password: hashed}).where(Account.id == row["id"])
+        epoch = row["session_epoch"] + 1
+        await Account.update({Account.password: hashed, Account.session_epoch: epoch}).where(
+            Account.id == row["id"])
         await SignInFailure.delete().where(SignInFailure.username == username)
         # The trail says that the password changed, never what it is.
         await audit.record(actor, "account.password", f"account:{username}", new="******")
+    return epoch
+
+
+async def change_own_password(account: SignedIn, current: str, new: str, repeated: str) -> int:
+    """A signed-in person's own new password, given the current one."""
+    if new != repeated:
+        raise AccountError(_("两次输入的新密码不一致。"))
+    check_password_rules(new)
+    row = await _account_row(account.username)
+    matches = await anyio.to_thread.run_sync(
+        _matches, current[:MAX_PASSWORD_LENGTH], row["password"], limiter=_one_hash_at_a_time())
+    if not matches:
+        raise AccountError(_("当前密码不正确。"))
+    return await set_password(account.username, account.username, new)
 
 
 async def _account_row(username: str) -> dict[str, Any]:

@@ -51,7 +51,14 @@ def user_password(args: argparse.Namespace) -> None:
         run(lambda: accounts.set_password(actor(), args.username, password))
     except accounts.AccountError as refusal:
         raise CommandError(str(refusal)) from refusal
-    print(f"已重设密码 password set: {args.username}")
+    print(f"已重设密码，该账户的其他登录均已退出 password set, other sessions ended: {args.username}")
+
+
+def user_unlock(args: argparse.Namespace) -> None:
+    from evaluation.core import accounts
+
+    failures = run(lambda: accounts.unlock(actor(), args.username))
+    print(f"已解除登录锁定 unlocked: {args.username} ({failures} 次失败记录已清除 failures cleared)")
 
 
 def departments_import(args: argparse.Namespace) -> None:
@@ -132,6 +139,10 @@ def register(commands: Any) -> None:
     p.add_argument("--username", required=True)
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(handler=user_password)
+
+    p = user.add_parser("unlock", help="clear an account's failed sign-ins so it can sign in again at once")
+    p.add_argument("--username", required=True)
+    p.set_defaults(handler=user_unlock)
 
     departments = commands.add_parser("departments", help="departments").add_subparsers(
         dest="action", required=True, parser_class=Parser

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -145,7 +146,12 @@ def create_engine(database_url: str) -> Engine:
 
 
 def enable_wal(path: str) -> None:
-    """WAL is a property of the file, set once; readers then never block the writer."""
+    """WAL is a property of the file, set once; readers then never block the writer.
+
+    The file holds password hashes: it is made readable by its owner only, and SQLite gives its
+    -wal and -shm files the database file's permissions."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA journal_mode = WAL")

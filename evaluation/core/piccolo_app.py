@@ -8,6 +8,7 @@ from evaluation.core.tables import (
     CalendarDay,
     CatalogueItem,
     Department,
+    KnownAddress,
     RateCount,
     SignInFailure,
 )
@@ -17,7 +18,8 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Department, CatalogueItem, Account, SignInFailure, AuditEntry, CalendarDay, RateCount],
+    table_classes=[Department, CatalogueItem, Account, SignInFailure, KnownAddress, AuditEntry, CalendarDay,
+                   RateCount],
     migration_dependencies=[],
     commands=[],
 )

@@ -61,14 +61,29 @@ class Account(BaseUser, tablename="account"):
     role = Varchar(length=16, choices=Role, index=True)
     department = ForeignKey(Department, null=True, on_delete=OnDelete.restrict, index=True)
     created_at = Timestamptz()
+    # Sessions carry the number they were started under; a new password moves it on, and every
+    # other session of the account ends with it.
+    session_epoch = Integer(default=0)
 
 
 class SignInFailure(Table, tablename="sign_in_failure"):
-    """Failed sign-ins by name (known or not), the basis of the lockout."""
+    """A sign-in attempt by name (known or not), from an address: written before the password is
+    checked and removed when it succeeds, so the lockout counts every check under way too."""
 
     id = Serial(primary_key=True)
     username = Varchar(length=100, index=True)
+    address = Varchar(length=64, default="")
     failed_at = Timestamptz(index=True)
+
+
+class KnownAddress(Table, tablename="known_address"):
+    """An address an account has signed in from: failures from elsewhere do not lock it out there."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(Account, null=False, on_delete=OnDelete.cascade, index=True)
+    address = Varchar(length=64)
+    last_success = Timestamptz()
+    # Unique on (account, address): index known_address_once, made by the migration.
 
 
 class AuditEntry(Table, tablename="audit_entry"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.response import Redirect, Stream, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,9 +26,17 @@ from settings import settings
 ACCOUNT_KEY = "account"
 SESSION_ACCOUNT_ID = "account_id"
 SESSION_LAST_SEEN = "last_seen"
-# "Last seen" is written back at most this often, so a session is not rewritten in the store on
-# every request; the idle timeout (minutes) is then measured to within this much.
-LAST_SEEN_REFRESH_SECONDS = 60
+SESSION_EPOCH = "epoch"
+SESSION_CSRF = "csrf"
+CSRF_COOKIE = "csrftoken"
+# "Last seen" is written back at most this often, so two requests in the same second do not both
+# rewrite the session; the idle timeout (minutes) is exact to within this much.
+LAST_SEEN_REFRESH_SECONDS = 1
+# The session outlives its idle timeout in the store by this much, so that a person coming back
+# late is told their session expired rather than shown the sign-in page without a word.
+SESSION_KEPT_AFTER_IDLE_SECONDS = 12 * 3600
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_STAFF_PATHS = ("/staff", "/inspect")
 _RENEWED_SESSION_ID = "pingyi.session_id"
 _LOADED_SESSION = "pingyi.session_loaded"
 
@@ -43,14 +53,25 @@ SECURITY_HEADERS = [
 ]
 
 
+_NO_STORE = (b"cache-control", b"no-store")
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
 class SecurityHeadersMiddleware(ASGIMiddleware):
+    """The headers every response carries; what staff see is never kept by a cache on the way
+    (a shared computer's browser, a proxy), and HTTPS is insisted on once cookies are secure."""
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    header for header in SECURITY_HEADERS if header[0] not in present
-                ]
+                added = [header for header in SECURITY_HEADERS if header[0] not in present]
+                signed_in = scope.get("state", {}).get(ACCOUNT_KEY) is not None
+                if b"cache-control" not in present and (signed_in or scope["path"].startswith(_STAFF_PATHS)):
+                    added.append(_NO_STORE)
+                if settings.secure_cookies:
+                    added.append(_HSTS)
+                message["headers"] = list(message.get("headers", [])) + added
             await send(message)
 
         await next_app(scope, receive, send_with_headers)
@@ -74,8 +95,8 @@ class LanguageMiddleware(ASGIMiddleware):
 class AccountMiddleware(ASGIMiddleware):
     """Puts the signed-in account (or None) in the request state, on every route.
 
-    Runs after the session middleware. A session idle longer than the timeout is emptied. The
-    idle clock is moved on only when it is a minute old: an unchanged session is not stored again.
+    Runs after the session middleware. A session idle longer than the timeout is emptied, and so
+    is one started before the account's password last changed (its number is behind).
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -89,8 +110,10 @@ class AccountMiddleware(ASGIMiddleware):
                 scope["state"]["session_expired"] = True
             else:
                 account = await accounts.signed_in(int(session[SESSION_ACCOUNT_ID]))
-                if account is None:
+                if account is None or account.session_epoch != session.get(SESSION_EPOCH):
+                    account = None
                     session.clear()
+                    scope["state"]["session_expired"] = True
                 elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
                     session[SESSION_LAST_SEEN] = now
         scope["state"][ACCOUNT_KEY] = account
@@ -136,13 +159,25 @@ class PingyiSessionConfig(ServerSideSessionConfig):
     _backend_class = PingyiSessionBackend
 
 
-async def start_session(request: Request, account: accounts.SignedIn, session_config: PingyiSessionConfig) -> None:
+async def start_session(request: Request, account: accounts.SignedIn, session_config: PingyiSessionConfig,
+                        response: Response[Any]) -> None:
+    """A fresh session id and a fresh CSRF token, the token kept in the session too: a token
+    works only with the session it was issued to (``require`` checks)."""
     old_id = request.cookies.get(session_config.key)
     if old_id:
         await session_config.get_store_from_app(request.app).delete(old_id)
     backend = PingyiSessionBackend(config=session_config)
     request.scope["state"][_RENEWED_SESSION_ID] = backend.generate_session_id()
-    request.set_session({SESSION_ACCOUNT_ID: account.id, SESSION_LAST_SEEN: time.time()})
+    token = generate_csrf_token(settings.secret_key)
+    request.set_session({SESSION_ACCOUNT_ID: account.id, SESSION_LAST_SEEN: time.time(),
+                         SESSION_EPOCH: account.session_epoch, SESSION_CSRF: token})
+    response.set_cookie(CSRF_COOKIE, token, secure=settings.secure_cookies, samesite="lax", httponly=False)
+
+
+def keep_session_after_password_change(request: Request, epoch: int) -> None:
+    """The person who changed their own password stays signed in here (and only here)."""
+    if request.session:
+        request.session[SESSION_EPOCH] = epoch
 
 
 def current_account(connection: ASGIConnection) -> accounts.SignedIn | None:
@@ -158,9 +193,19 @@ def require(*roles: Role) -> Any:
             raise NotAuthorizedException()
         if roles and not account.may(*roles):
             raise PermissionDeniedException()
+        if connection.scope.get("method") in _UNSAFE_METHODS and not _token_of_this_session(connection):
+            # The 403 page says to reload: the page then carries this session's token.
+            raise PermissionDeniedException()
 
     guard.__name__ = "require_" + ("_".join(role.value for role in roles) or "staff")
     return guard
+
+
+def _token_of_this_session(connection: ASGIConnection) -> bool:
+    # Litestar's CSRF check has already matched the form's token to the cookie.
+    issued = connection.scope.get("session", {}).get(SESSION_CSRF)
+    sent = connection.cookies.get(CSRF_COOKIE)
+    return bool(issued and sent) and hmac.compare_digest(issued, sent)
 
 
 staff = require()

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from evaluation.core import accounts, departments
 from evaluation.core.accounts import AccountError, AccountForm
 from evaluation.core.tables import Role
-from evaluation.core.web import current_account, office, page, see_other
+from evaluation.core.web import current_account, keep_session_after_password_change, office, page, see_other
 
 
 async def _form_page(form: AccountForm, *, new: bool, error: str = "", status_code: int = 200,
@@ -76,10 +76,12 @@ async def update_account(request: Request, username: FromPath[str],
 async def set_password(request: Request, username: FromPath[str],
                        data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     try:
-        await accounts.set_password(current_account(request).username, username, data.get("password", ""))
+        epoch = await accounts.set_password(current_account(request).username, username, data.get("password", ""))
     except AccountError as refusal:
         form = await accounts.account_form(username)
         return await _form_page(form, new=False, error=str(refusal), status_code=422)
+    if username == current_account(request).username:
+        keep_session_after_password_change(request, epoch)
     return see_other(f"/staff/accounts/{username}/edit?saved=1")
 
 

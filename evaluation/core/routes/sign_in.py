@@ -7,7 +7,17 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from evaluation.core import accounts
-from evaluation.core.web import PUBLIC, current_account, page, safe_next, see_other, staff, start_session
+from evaluation.core.web import (
+    PUBLIC,
+    client_address,
+    current_account,
+    keep_session_after_password_change,
+    page,
+    safe_next,
+    see_other,
+    staff,
+    start_session,
+)
 
 
 @get("/staff/login", opt=PUBLIC, name="login")
@@ -22,12 +32,13 @@ async def login(request: Request, data: URLEncodedBody[dict[str, str]]) -> Templ
     username, password = data.get("username", ""), data.get("password", "")
     target = safe_next(data.get("next"), "/staff")
     try:
-        account = await accounts.authenticate(username, password)
+        account = await accounts.authenticate(username, password, client_address(request))
     except accounts.AccountError as refusal:
         return page("core/login.html", status_code=422, next=target, expired=False, error=str(refusal),
                     username=username[:100])
-    await start_session(request, account, request.app.state.session_config)
-    return see_other(target)
+    response = see_other(target)
+    await start_session(request, account, request.app.state.session_config, response)
+    return response
 
 
 @post("/staff/logout", guards=[staff], name="logout")
@@ -44,4 +55,20 @@ async def staff_home(request: Request) -> Template:
                 department_code=department_code)
 
 
-ROUTES = [login_form, login, logout, staff_home]
+@get("/staff/password", guards=[staff], name="own-password")
+async def own_password_form(saved: FromQuery[bool] = False) -> Template:
+    return page("core/own_password.html", error="", saved=saved)
+
+
+@post("/staff/password", guards=[staff], name="own-password-change")
+async def change_own_password(request: Request, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+    try:
+        epoch = await accounts.change_own_password(
+            current_account(request), data.get("current", ""), data.get("new", ""), data.get("repeated", ""))
+    except accounts.AccountError as refusal:
+        return page("core/own_password.html", status_code=422, error=str(refusal), saved=False)
+    keep_session_after_password_change(request, epoch)
+    return see_other("/staff/password?saved=1")
+
+
+ROUTES = [login_form, login, logout, staff_home, own_password_form, change_own_password]
