@@ -1,7 +1,7 @@
 """The report's statistics as an xlsx workbook: one sheet per table of the format (T2a–T2d, T3,
 T4), laid out as printed: the report's title, the section, the column headers nested and merged
 as in the format, the row labels merged down over their rows (三、本年度办理结果 over its 22 rows),
-the figures as number cells, the table's note under it. A4 landscape, one page wide.
+the figures as number cells. A4 landscape, one page wide.
 
 ``SheetLayout`` says where everything of a table sits on its sheet; the import (files.py) reads a
 sheet back through the same layout and checks its headings, so a file in this layout, the
@@ -72,11 +72,6 @@ class SheetLayout:
     def last_row(self) -> int:
         return self.first_data_row + len(self.table.data_rows) - 1
 
-    @property
-    def note_row(self) -> int:
-        return self.last_row + 2
-
-
 def sheet_layout(table: Table) -> SheetLayout:
     layout = SheetLayout(table)
     label_width = table.row_label_width
@@ -101,6 +96,11 @@ def sheet_layout(table: Table) -> SheetLayout:
     return layout
 
 
+def _display_width(text: str) -> int:
+    """Columns of a spreadsheet a text takes: a Chinese character about two."""
+    return sum(2 if ord(character) > 0x2E80 else 1 for character in text)
+
+
 def sheet_title(table: Table) -> str:
     """``T3 收到和处理政府信息公开申请情况``: the code first, so the import finds the sheet."""
     return f"{table.code} {table.caption}"[:31]
@@ -120,8 +120,9 @@ def _table_sheet(workbook: Workbook, report: Report, table: Table) -> None:
     layout = sheet_layout(table)
     sheet = workbook.create_sheet(sheet_title(table))
     label_width = table.row_label_width
-    label_widths = [34] if table.label_column is not None else [16, 24, 40][3 - label_width:] if label_width else []
-    set_widths(sheet, [*label_widths, *([11] * len(table.data_columns))])
+    label_widths = [34] if table.label_column is not None else [16, 24, 44][3 - label_width:] if label_width else []
+    widths = [*label_widths, *([11] * len(table.data_columns))]
+    set_widths(sheet, widths)
     title_row(sheet, report_heading(report), layout.width)
     sheet.append([text_cell(sheet, section_line(table))])
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=layout.width)
@@ -158,12 +159,13 @@ def _table_sheet(workbook: Workbook, report: Report, table: Table) -> None:
     for block in merges:
         sheet.merge_cells(start_row=block.row, start_column=block.column, end_row=block.row + block.rowspan - 1,
                           end_column=block.column + block.colspan - 1)
-    if table.note:
-        sheet.append([])
-        sheet.append([text_cell(sheet, table.note, wrap=True)])
-        sheet.merge_cells(start_row=layout.note_row, start_column=1, end_row=layout.note_row,
-                          end_column=layout.width)
-        sheet.row_dimensions[layout.note_row].height = 32
+    for block in layout.labels:
+        if block.rowspan == 1:
+            # A label longer than its cells wraps; LibreOffice does not grow the row for it.
+            room = sum(widths[column - 1] for column in range(block.column, block.column + block.colspan))
+            lines = -(-_display_width(block.label) // int(room))
+            if lines > 1:
+                sheet.row_dimensions[block.row].height = 15 * lines
     sheet.freeze_panes = sheet.cell(layout.first_data_row, label_width + 1).coordinate
     print_landscape(sheet, f"{TITLE_ROWS + 1}:{layout.first_data_row - 1}")
 

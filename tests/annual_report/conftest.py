@@ -101,6 +101,12 @@ def write_report(year: int, department_code: str | None, figures: dict[Cell, Dec
         for section, body in (texts or {}).items():
             await ReportText.insert(ReportText(report=report_id, section=section, body=body, updated_at=now,
                                                updated_by="test"))
+        if status == ReportStatus.submitted.value:
+            # As submitting does: every cell left empty is written as 0.
+            empty = [cell for cell in FORMAT.cells() if cell not in (figures or {})]
+            await ReportFigure.insert(*[ReportFigure(report=report_id, table_code=table, row_code=row,
+                                                     column_code=column, value=Decimal(0))
+                                        for table, row, column in empty])
         if status != ReportStatus.draft.value:
             await AnnualReport.update({AnnualReport.status: status, AnnualReport.submitted_at: now,
                                        AnnualReport.submitted_by: "test"}).where(AnnualReport.id == report_id)
