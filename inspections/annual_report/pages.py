@@ -201,10 +201,17 @@ async def public_years() -> list[PublicYear]:
 
 @cache.cached
 async def home_section() -> dict[str, Any]:
-    """The home page links the newest year with submitted reports (年度报告)."""
-    row = await AnnualReport.select(AnnualReport.year).where(
-        AnnualReport.status == ReportStatus.submitted.value).order_by(AnnualReport.year, ascending=False).first()
-    if row is None:
+    """The home page links the city's latest published report and the latest year whose
+    departments have published theirs (年度报告)."""
+    rows = await AnnualReport.select(AnnualReport.year, AnnualReport.department).where(
+        AnnualReport.status == ReportStatus.submitted.value)
+    if not rows:
         return {}
-    shown = await public_year(row["year"])
-    return {"year": shown.year, "city": shown.city, "departments": len(shown.departments)}
+    city_years = [row["year"] for row in rows if row["department"] is None]
+    department_years = [row["year"] for row in rows if row["department"] is not None]
+    latest = max(department_years) if department_years else None
+    return {
+        "city": await reports.find(max(city_years), reports.city(), with_contents=False) if city_years else None,
+        "year": latest,
+        "departments": department_years.count(latest) if latest else 0,
+    }

@@ -81,38 +81,39 @@ TEXTS = {
 }
 
 
+async def insert_report(year: int, department_code: str | None, figures: dict[Cell, Decimal] | None = None,
+                        texts: dict[str, str] | None = None, status: str = ReportStatus.draft.value) -> int:
+    """A report written straight into the tables, as if its people had filled it."""
+    department = None
+    if department_code is not None:
+        row = await Department.select(Department.id).where(Department.code == department_code).first()
+        department = row["id"]
+    now = clock.now()
+    report_id = (await AnnualReport.insert(AnnualReport(
+        year=year, department=department, status=ReportStatus.draft.value, created_at=now, updated_at=now,
+    )).returning(AnnualReport.id))[0]["id"]
+    if figures:
+        await ReportFigure.insert(*[
+            ReportFigure(report=report_id, table_code=table, row_code=row, column_code=column, value=value)
+            for (table, row, column), value in figures.items()])
+    for section, body in (texts or {}).items():
+        await ReportText.insert(ReportText(report=report_id, section=section, body=body, updated_at=now,
+                                           updated_by="test"))
+    if status == ReportStatus.submitted.value:
+        # As submitting does: every cell left empty is written as 0.
+        empty = [cell for cell in FORMAT.cells() if cell not in (figures or {})]
+        await ReportFigure.insert(*[ReportFigure(report=report_id, table_code=table, row_code=row,
+                                                 column_code=column, value=Decimal(0))
+                                    for table, row, column in empty])
+    if status != ReportStatus.draft.value:
+        await AnnualReport.update({AnnualReport.status: status, AnnualReport.submitted_at: now,
+                                   AnnualReport.submitted_by: "test"}).where(AnnualReport.id == report_id)
+    return report_id
+
+
 def write_report(year: int, department_code: str | None, figures: dict[Cell, Decimal] | None = None,
                  texts: dict[str, str] | None = None, status: str = ReportStatus.draft.value) -> int:
-    """A report written straight into the tables, as if its people had filled it."""
-
-    async def write() -> int:
-        department = None
-        if department_code is not None:
-            row = await Department.select(Department.id).where(Department.code == department_code).first()
-            department = row["id"]
-        now = clock.now()
-        report_id = (await AnnualReport.insert(AnnualReport(
-            year=year, department=department, status=ReportStatus.draft.value, created_at=now, updated_at=now,
-        )).returning(AnnualReport.id))[0]["id"]
-        if figures:
-            await ReportFigure.insert(*[
-                ReportFigure(report=report_id, table_code=table, row_code=row, column_code=column, value=value)
-                for (table, row, column), value in figures.items()])
-        for section, body in (texts or {}).items():
-            await ReportText.insert(ReportText(report=report_id, section=section, body=body, updated_at=now,
-                                               updated_by="test"))
-        if status == ReportStatus.submitted.value:
-            # As submitting does: every cell left empty is written as 0.
-            empty = [cell for cell in FORMAT.cells() if cell not in (figures or {})]
-            await ReportFigure.insert(*[ReportFigure(report=report_id, table_code=table, row_code=row,
-                                                     column_code=column, value=Decimal(0))
-                                        for table, row, column in empty])
-        if status != ReportStatus.draft.value:
-            await AnnualReport.update({AnnualReport.status: status, AnnualReport.submitted_at: now,
-                                       AnnualReport.submitted_by: "test"}).where(AnnualReport.id == report_id)
-        return report_id
-
-    return run(write)
+    return run(insert_report(year, department_code, figures, texts, status))
 
 
 def _which(year: int, department_code: str | None) -> Any:

@@ -187,7 +187,7 @@ def test_the_statistics_are_open_data_once_submitted(visitor, submitted):
 def test_the_published_years_are_listed_and_the_home_page_links_the_latest(visitor, submitted):
     write_report(2026, None, report_figures(), {**TEXTS, "S1": "全市概况"}, status="submitted")
     home = text_of(visitor.get("/").text)
-    assert "年度报告： 2026年政府信息公开工作年度报告 · 1 个单位已公布 · 历年年度报告" in home
+    assert "年度报告： 市人民政府2026年政府信息公开工作年度报告 · 2026 年度已公布 1 个单位的报告 · 历年年度报告" in home
     listing = text_of(visitor.get("/annual-reports").text)
     assert "2026 年度" in listing and "市人民政府2026年政府信息公开工作年度报告" in listing
     year = visitor.get("/annual-reports/2026").text
