@@ -29,7 +29,7 @@ CITY = "city"  # in paths and audit targets, where a department's code would be
 CITY_NAME = N_("市人民政府")
 NOT_STARTED = "not_started"
 STATUS_LABELS = {
-    NOT_STARTED: N_("未开始"),
+    NOT_STARTED: N_("尚未开始"),
     ReportStatus.draft.value: N_("编写中"),
     ReportStatus.submitted.value: N_("已提交"),
     ReportStatus.returned.value: N_("已退回"),

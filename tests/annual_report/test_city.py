@@ -56,7 +56,7 @@ def two_submitted(people):
 def test_the_citys_tables_add_up_the_submitted_departments_and_name_the_others(office, two_submitted):
     page = text_of(office.get(CITY).text)
     assert "已提交 2 个单位：集宁区、丰镇市" in page
-    assert "尚未提交的单位（2 个）： 乌兰察布市教育局 SZ03 · 编写中 乌兰察布市财政局 SZ10 · 未开始" in page
+    assert "尚未提交的单位（2 个）： 乌兰察布市教育局 SZ03 · 编写中 乌兰察布市财政局 SZ10 · 尚未开始" in page
     response = office.post("/staff/reports/2026/city/compile", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"{CITY}?done=compiled"
 

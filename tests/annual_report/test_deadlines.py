@@ -70,6 +70,6 @@ def test_the_liaison_sees_the_deadline_and_that_it_has_passed(visitor, people, d
     visitor.sign_in("chenjing")
     page = text_of(visitor.get("/staff/reports").text)
     assert "集宁区2025年政府信息公开工作年度报告 编写中 · 已逾期 · 提交期限 2026年1月31日 24:00" in page
-    assert "集宁区2026年政府信息公开工作年度报告 未开始 · 提交期限 2027年1月31日 24:00" in page
+    assert "集宁区2026年政府信息公开工作年度报告 尚未开始 · 提交期限 2027年1月31日 24:00" in page
     report = text_of(visitor.get("/staff/reports/2025/units/150902").text)
     assert "已逾期" in report and "2026年1月31日 24:00 前" in report

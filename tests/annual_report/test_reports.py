@@ -55,7 +55,7 @@ def test_a_liaison_reads_and_writes_only_their_own_departments_report(liaison):
         assert liaison.post(f"{path}/submit").status_code == 404
     assert report_row(2026, "150981") is None and report_row(2026, None) is None
     page = text_of(liaison.get("/staff/reports").text)
-    assert "本单位年度报告" in page and "集宁区2026年政府信息公开工作年度报告" in page and "未开始" in page
+    assert "本单位年度报告" in page and "集宁区2026年政府信息公开工作年度报告" in page and "尚未开始" in page
 
 
 def test_the_auditor_reads_every_report_and_changes_nothing(liaison, new_visitor):
@@ -268,3 +268,13 @@ def test_a_draft_is_not_public_and_a_submitted_report_is(liaison, new_visitor):
     assert citizen.get("/annual-reports/2026/units/150902/report.xlsx").status_code == 200
     listed = text_of(citizen.get("/annual-reports/2026").text)
     assert "集宁区" in listed
+
+
+def test_the_report_speaks_the_readers_language(liaison):
+    liaison.post(f"{JINING}/sections/S3", form_of(t3_figures(), "T3"))
+    liaison.client.cookies.set("lang", "en")
+    page = text_of(liaison.get(JINING).text)
+    assert "集宁区: Annual Report on Government Information Disclosure, 2026" in page
+    assert "Deadline by 31/1/2027, 24:00" in page and "Every check of the statistics tables passes." in page
+    # The format's own words (its tables and rows) are the statutory Chinese text.
+    assert "三、收到和处理政府信息公开申请情况" in page
