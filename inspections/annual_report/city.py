@@ -14,7 +14,7 @@ from evaluation.core import audit, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
-from inspections.annual_report import reports
+from inspections.annual_report import reports, saves
 from inspections.annual_report.layout import FORMAT
 from inspections.annual_report.reports import Report, ReportError
 from inspections.annual_report.tables import AnnualReport, ReportFigure
@@ -67,8 +67,8 @@ async def compile_city(actor: str, year: int) -> Coverage:
             raise ReportError(_("{year} 年还没有单位提交年度报告，无法汇总。").format(year=year))
         totals = await sums([report.id for report in found.submitted if report.id is not None])
         city = reports.city()
-        report_id = await reports.open_for_writing(year, city)
-        before, after = await reports.write_figures(report_id, [table.code for table in FORMAT.tables], totals)
+        report_id = await saves.open_for_writing(year, city)
+        before, after = await saves.write_figures(report_id, [table.code for table in FORMAT.tables], totals)
         await AnnualReport.update({AnnualReport.compiled_at: clock.now(),
                                    AnnualReport.compiled_from: json.dumps(found.submitted_codes)}).where(
             AnnualReport.id == report_id)

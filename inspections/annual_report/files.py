@@ -19,11 +19,11 @@ from evaluation.core import audit, spreadsheets
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.spreadsheets import SpreadsheetError, csv_safe
-from inspections.annual_report import checks, reports
+from inspections.annual_report import checks, reports, saves
 from inspections.annual_report.checks import Failure, format_value
 from inspections.annual_report.figures import parse_value
 from inspections.annual_report.layout import FORMAT, Table
-from inspections.annual_report.reports import Report
+from inspections.annual_report.reports import Report, ReportLocked
 from inspections.annual_report.workbook import SheetLayout, sheet_layout
 
 LONG_COLUMNS = ("table", "row", "column", "value")
@@ -148,11 +148,11 @@ async def import_figures(actor: str, report: Report, filename: str, content: byt
         return ImportResult(problems=[str(failure) for failure in failures], failures=failures)
     try:
         async with write_transaction():
-            report_id = await reports.open_for_writing(report.year, report.unit)
-            before, after = await reports.write_figures(report_id, [table.code for table in FORMAT.tables], figures)
+            report_id = await saves.open_for_writing(report.year, report.unit)
+            before, after = await saves.write_figures(report_id, [table.code for table in FORMAT.tables], figures)
             await audit.record(actor, "annual_report.import", report.target, old={"cells": before} if before else None,
                                new={"file": filename, "cells": after})
-    except reports.ReportLocked as refusal:
+    except ReportLocked as refusal:
         return ImportResult(problems=[str(refusal)])
     return ImportResult(cells=len(figures))
 

@@ -1,6 +1,7 @@
 """Annual reports: one per year and unit (a department, or the city), who may read and write
-which, and their life cycle: written (编写中), submitted and locked (已提交), returned by the office
-with a reason (已退回) and written again. Every change is audited in its transaction.
+which, and their life cycle: written (编写中, saves.py), submitted and locked (已提交), returned by
+the office with a reason (已退回, review.py) and written again. Every change is audited in its
+transaction.
 
 A department's liaison reads and writes only their own department's reports; the office reads and
 writes every report, the city's own included; auditors read. A report is created when the office
@@ -35,8 +36,6 @@ STATUS_LABELS = {
     ReportStatus.returned.value: N_("已退回"),
 }
 FIRST_YEAR = 2008  # the Regulations on the Disclosure of Government Information took effect in May 2008
-MAX_REASON = 1000
-MAX_TEXT = 20_000  # characters of one text section
 
 
 class ReportError(ValueError):
@@ -258,7 +257,7 @@ async def failures(report: Report, tables: list[str] | None = None) -> list[Fail
     return checks.check(report.figures, previous, report.year - 1, tables)
 
 
-async def _ensure(year: int, unit: Unit) -> int:
+async def ensure(year: int, unit: Unit) -> int:
     """The report's id, made now when it does not exist yet (inside the caller's transaction).
     Two first saves at once make one report: the unique index keeps the second insert out."""
     now = clock.now()
@@ -271,7 +270,7 @@ async def _ensure(year: int, unit: Unit) -> int:
     return row["id"]
 
 
-async def _status(report_id: int) -> str:
+async def status_for_update(report_id: int) -> str:
     """The report's status, read inside the write transaction; on PostgreSQL the row stays locked
     until it ends, so a save and a submission of one report take turns (SQLite's writer is one)."""
     if is_postgres():
@@ -279,123 +278,6 @@ async def _status(report_id: int) -> str:
         return rows[0]["status"]
     row = await AnnualReport.select(AnnualReport.status).where(AnnualReport.id == report_id).first()
     return row["status"]
-
-
-async def open_for_writing(year: int, unit: Unit) -> int:
-    """Inside a write transaction: the id of a report that may change now, or ReportLocked."""
-    report_id = await _ensure(year, unit)
-    if await _status(report_id) == ReportStatus.submitted.value:
-        raise ReportLocked(_("该报告已提交，不能再修改；如需修改，请政务公开办退回。"))
-    await AnnualReport.update({AnnualReport.updated_at: clock.now()}).where(AnnualReport.id == report_id)
-    return report_id
-
-
-def cell_name(cell: tuple[str, str, str]) -> str:
-    return " ".join(cell)
-
-
-def _changes(old: Figures, new: Figures) -> tuple[dict[str, str], dict[str, str]]:
-    """The cells that changed, as the audit trail records them ("T3 R1 A1": "64")."""
-    changed = sorted({cell for cell in {*old, *new} if old.get(cell) != new.get(cell)},
-                     key=lambda cell: FORMAT_ORDER.get(cell, 0))
-    return ({cell_name(cell): checks.format_value(old[cell]) for cell in changed if cell in old},
-            {cell_name(cell): checks.format_value(new[cell]) for cell in changed if cell in new})
-
-
-FORMAT_ORDER = {cell: position for position, cell in enumerate(FORMAT.cells())}
-
-
-async def write_figures(report_id: int, tables: list[str], new: Figures) -> tuple[dict[str, str], dict[str, str]]:
-    """Inside a write transaction on an open report: the figures of ``tables`` become ``new``
-    (cells left out are emptied). Returns the changed cells, old and new, for the audit trail."""
-    old = {cell: value for cell, value in (await figures_of(report_id)).items() if cell[0] in tables}
-    wanted = {cell: value for cell, value in new.items() if cell[0] in tables}
-    if old == wanted:
-        return {}, {}
-    await ReportFigure.delete().where((ReportFigure.report == report_id) & ReportFigure.table_code.is_in(tables))
-    if wanted:
-        await ReportFigure.insert(*[
-            ReportFigure(report=report_id, table_code=table, row_code=row, column_code=column, value=value)
-            for (table, row, column), value in sorted(wanted.items(), key=lambda item: FORMAT_ORDER[item[0]])
-        ])
-    return _changes(old, wanted)
-
-
-async def save_text(actor: str, report: Report, section: str, body: str) -> None:
-    if len(body) > MAX_TEXT:
-        raise ReportError(_("这一部分不能超过 {most} 个字（现有 {n} 个字）。").format(most=MAX_TEXT, n=len(body)))
-    async with write_transaction():
-        report_id = await open_for_writing(report.year, report.unit)
-        row = await ReportText.select(ReportText.id, ReportText.body).where(
-            (ReportText.report == report_id) & (ReportText.section == section)).first()
-        old = row["body"] if row else ""
-        if old == body:
-            return
-        now = clock.now()
-        if row:
-            await ReportText.update({ReportText.body: body, ReportText.updated_at: now,
-                                     ReportText.updated_by: actor}).where(ReportText.id == row["id"])
-        else:
-            await ReportText.insert(ReportText(report=report_id, section=section, body=body, updated_at=now,
-                                               updated_by=actor))
-        await audit.record(actor, "annual_report.text", report.target, old={section: old} if old else None,
-                           new={section: body})
-
-
-async def save_figures(actor: str, report: Report, tables: list[str], values: Figures) -> None:
-    async with write_transaction():
-        report_id = await open_for_writing(report.year, report.unit)
-        before, after = await write_figures(report_id, tables, values)
-        if before or after:
-            await audit.record(actor, "annual_report.figures", report.target, old=before, new=after)
-
-
-class SubmitRefusal(ReportError):
-    """What keeps a report from being submitted: failed checks and unwritten sections."""
-
-    def __init__(self, failures: list[Failure], missing_texts: list[str]) -> None:
-        super().__init__(_("报告未通过检查，不能提交。"))
-        self.failures = failures
-        self.missing_texts = missing_texts
-
-
-async def submit(actor: str, report: Report) -> None:
-    """Locks the report once its figures pass every check and every text section is written.
-    Cells left empty are written as 0: a submitted report is complete."""
-    async with write_transaction():
-        report_id = await open_for_writing(report.year, report.unit)
-        current = await find(report.year, report.unit)
-        found = await failures(current)
-        if found or current.missing_texts:
-            raise SubmitRefusal(failures=found, missing_texts=current.missing_texts)
-        empty = [cell for cell in FORMAT.cells() if cell not in current.figures]
-        if empty:
-            await ReportFigure.insert(*[ReportFigure(report=report_id, table_code=table, row_code=row,
-                                                     column_code=column, value=Decimal(0))
-                                        for table, row, column in empty])
-        now = clock.now()
-        await AnnualReport.update({AnnualReport.status: ReportStatus.submitted.value, AnnualReport.submitted_at: now,
-                                   AnnualReport.submitted_by: actor}).where(AnnualReport.id == report_id)
-        await audit.record(actor, "annual_report.submit", report.target, old={"status": current.status},
-                           new={"status": ReportStatus.submitted.value, "late": now > report.due,
-                                "zeros_written": len(empty)})
-
-
-async def return_report(actor: str, report: Report, reason: str) -> None:
-    """The office sends a submitted report back to be written again, saying why."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ReportError(_("请说明退回的理由。"))
-    if len(reason) > MAX_REASON:
-        raise ReportError(_("退回理由不能超过 {most} 个字。").format(most=MAX_REASON))
-    async with write_transaction():
-        if report.id is None or await _status(report.id) != ReportStatus.submitted.value:
-            raise ReportError(_("只有已提交的报告可以退回。"))
-        await AnnualReport.update({AnnualReport.status: ReportStatus.returned.value,
-                                   AnnualReport.returned_at: clock.now(), AnnualReport.returned_by: actor,
-                                   AnnualReport.return_reason: reason}).where(AnnualReport.id == report.id)
-        await audit.record(actor, "annual_report.return", report.target, old={"status": ReportStatus.submitted.value},
-                           new={"status": ReportStatus.returned.value, "reason": reason})
 
 
 async def start_year(actor: str, year: int) -> int:
@@ -409,7 +291,7 @@ async def start_year(actor: str, year: int) -> int:
     async with write_transaction():
         before = await AnnualReport.count().where(AnnualReport.year == year)
         for unit in units:
-            await _ensure(year, unit)
+            await ensure(year, unit)
         made = await AnnualReport.count().where(AnnualReport.year == year) - before
         if made:
             await audit.record(actor, "annual_report.start", f"annual-reports:{year}", new={"reports": made})

@@ -21,10 +21,11 @@ from litestar.response import Redirect, Template
 from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from evaluation.core.web import current_account, office, page, require, see_other
-from inspections.annual_report import city, files, pages, reports, sentences
+from inspections.annual_report import city, files, pages, reports, review, saves, sentences
 from inspections.annual_report.figures import read_tables
 from inspections.annual_report.layout import FORMAT
-from inspections.annual_report.reports import Report, ReportError, ReportLocked, SubmitRefusal
+from inspections.annual_report.reports import Report, ReportError, ReportLocked
+from inspections.annual_report.review import SubmitRefusal
 
 reporters = require(Role.office, Role.auditor, Role.liaison)
 PARTIAL_ID = "report-section"
@@ -106,12 +107,12 @@ async def save_section(request: HTMXRequest, year: FromPath[int], section: FromP
     form = None if chosen.is_text else read_tables(chosen, data)
     try:
         if form is None:
-            await reports.save_text(account.username, report, chosen.code, body)
+            await saves.save_text(account.username, report, chosen.code, body)
         elif form.errors:
             message = _("有 {n} 个格子填写有误，请改正后再保存；本次未保存。").format(n=len(form.errors))
             return await _section_page(request, report, section, 422, form=form, error=message)
         else:
-            await reports.save_figures(account.username, report, form.tables, form.values)
+            await saves.save_figures(account.username, report, form.tables, form.values)
     except ReportLocked as refusal:
         return await _section_page(request, report, section, 409, error=str(refusal))
     except ReportError as refusal:
@@ -127,7 +128,7 @@ async def submit(request: Request, year: FromPath[int], code: FromPath[str | Non
     if not reports.may_edit(current_account(request), report):
         return await _report_page(request, report, 403, error=_("您只能查看这份报告。"))
     try:
-        await reports.submit(current_account(request).username, report)
+        await review.submit(current_account(request).username, report)
     except SubmitRefusal as refusal:
         return await _report_page(request, report, 422, refusal=refusal)
     except ReportError as refusal:
@@ -141,7 +142,7 @@ async def return_report(request: Request, year: FromPath[int], data: URLEncodedB
     report = await _visible(request, year, code)
     reason = data.get("reason", "")
     try:
-        await reports.return_report(current_account(request).username, report, reason)
+        await review.return_report(current_account(request).username, report, reason)
     except ReportError as refusal:
         return await _report_page(request, report, 422, return_error=str(refusal), typed_reason=reason)
     return see_other(f"{report.path}?done=returned")
