@@ -126,6 +126,19 @@ def test_a_printed_total_that_is_not_the_sum_of_its_rows_is_caught_at_exactly_it
     assert flagged == [("R1", "A1"), ("R2", "A1"), ("R3_7", "A1"), ("R3_7", "A3"), ("R4", "A1")]
 
 
+def test_a_total_typed_by_hand_where_the_sheet_computes_the_rest_fails_only_in_its_own_row(liaison):
+    """As a report made in a spreadsheet prints it: （七）总计 of individuals typed by hand as 60 (its
+    rows add up to 62), the 总计 column and 四 (结转下年度) computed by the sheet from it. Only the
+    total row fails, in the two columns where it is wrong; every other identity holds."""
+    figures = t3_figures()
+    figures[("T3", "R3_7", "A1")] = Decimal(60)
+    figures[("T3", "R3_7", "A3")] = Decimal(71)  # =SUM of the row
+    figures[("T3", "R4", "A1")] = Decimal(7)  # = 一 + 二 − （七）
+    figures[("T3", "R4", "A3")] = Decimal(8)
+    assert codes(checks.check(figures)) == ["T3 R3_7 A1: 60 ≠ 62", "T3 R3_7 A3: 71 ≠ 73"]
+    assert failures_shown(save_table_3(liaison, figures)) == ["T3 R3_7 A1: 60 ≠ 62", "T3 R3_7 A3: 71 ≠ 73"]
+
+
 def _input_of(page: str, table: str, row: str, column: str) -> str:
     start = page.index(f'id="{table}-{row}-{column}"')
     return page[page.rindex("<input", 0, start):page.index(">", start)]
