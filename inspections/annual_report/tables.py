@@ -2,8 +2,9 @@
 (a department, or the city itself when ``department`` is empty), its text sections and the figures
 of its statistics tables, cell by cell, named by the codes of data/annual-report-template.csv.
 
-A submitted report is locked: the database refuses to change its texts and figures (triggers
-made by the migration, on both engines) until the office returns it.
+A submitted report is locked: the database refuses to update or delete its texts and figures
+(triggers made by the migration, on both engines) until the office returns it, and a submitted
+report has every cell and section already, so the unique indexes keep new rows out.
 """
 
 from __future__ import annotations

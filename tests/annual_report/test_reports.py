@@ -11,12 +11,21 @@ from decimal import Decimal
 
 import pytest
 
+import cli
 from evaluation.core.tables import AuditEntry
 from inspections.annual_report.layout import FORMAT
-from inspections.annual_report.tables import AnnualReport, ReportFigure
+from inspections.annual_report.tables import AnnualReport, ReportFigure, ReportText
 from inspections.rankings import snapshots
-from tests.annual_report.conftest import TEXTS, form_of, report_figures, report_row, stored_figures, t3_figures
-from tests.conftest import add_ratings, run, text_of
+from tests.annual_report.conftest import (
+    TEXTS,
+    form_of,
+    report_figures,
+    report_row,
+    stored_figures,
+    t3_figures,
+    write_report,
+)
+from tests.conftest import add_ratings, empty_database, run, text_of
 from tests.rankings.test_rankings import FENGZHEN, FULL, fill, use_period
 
 JINING = "/staff/reports/2026/units/150902"
@@ -278,3 +287,20 @@ def test_the_report_speaks_the_readers_language(liaison):
     assert "Deadline by 31/1/2027, 24:00" in page and "Every check of the statistics tables passes." in page
     # The format's own words (its tables and rows) are the statutory Chinese text.
     assert "三、收到和处理政府信息公开申请情况" in page
+
+
+def test_a_submitted_report_survives_a_backup_and_restore_as_it_was(people, tmp_path, capsys):
+    write_report(2026, "150902", report_figures(), TEXTS, status="submitted")
+    before = stored_figures(2026, "150902")
+    archive = tmp_path / "backup.tar.gz"
+    assert cli.main(["backup", str(archive)]) == 0
+    run(empty_database)
+    assert cli.main(["restore", str(archive)]) == 0, capsys.readouterr().err
+    assert report_row(2026, "150902")["status"] == "submitted"
+    assert stored_figures(2026, "150902") == before and len(before) == 200
+    # Still locked: a new cell collides with the one it has, an old one cannot change.
+    with pytest.raises(Exception, match="UNIQUE|unique|duplicate"):
+        run(ReportFigure.insert(ReportFigure(report=report_row(2026, "150902")["id"], table_code="T4",
+                                             row_code="R1", column_code="F_1", value=Decimal(9))))
+    with pytest.raises(Exception, match="submitted annual report cannot be changed"):
+        run(ReportText.update({ReportText.body: "改了"}).where(ReportText.section == "S1"))
