@@ -23,7 +23,7 @@ from evaluation.core.tables import Role
 from evaluation.core.web import current_account, office, page, require, see_other
 from inspections.annual_report import city, files, pages, reports, review, saves, sentences
 from inspections.annual_report.figures import read_tables
-from inspections.annual_report.layout import FORMAT
+from inspections.annual_report.layout import FORMAT, Section
 from inspections.annual_report.reports import Report, ReportError, ReportLocked
 from inspections.annual_report.review import SubmitRefusal
 
@@ -42,7 +42,7 @@ async def _visible(request: Request, year: int, code: str | None) -> Report:
     return report
 
 
-def _section(code: str) -> Any:
+def _section(code: str) -> Section:
     section = FORMAT.section(code)
     if section is None:
         raise NotFoundException()
