@@ -33,6 +33,8 @@ from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from inspections.annual_report import pages as annual_report_pages
+from inspections.annual_report.routes import ROUTES as ANNUAL_REPORT_ROUTES
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
@@ -176,6 +178,7 @@ def create_app() -> Litestar:
             *ROUND_ROUTES,
             *CHECKLIST_ROUTES,
             *RANKING_ROUTES,
+            *ANNUAL_REPORT_ROUTES,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -206,6 +209,8 @@ def create_app() -> Litestar:
         dependencies={},
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
-                                       web.HomeSection("rankings/_home.html", ranking_pages.home_section)]}),
+                                       web.HomeSection("rankings/_home.html", ranking_pages.home_section),
+                                       web.HomeSection("annual_report/_home.html",
+                                                       annual_report_pages.home_section)]}),
         debug=settings.debug,
     )

@@ -14,6 +14,7 @@ from evaluation.core import commands as core_commands
 from evaluation.core.console import CommandError, Parser, run
 from evaluation.ratings import commands as rating_commands
 from inspections import commands as inspection_commands
+from inspections.annual_report import commands as annual_report_commands
 from inspections.rankings import commands as ranking_commands
 
 
@@ -76,13 +77,15 @@ def demo(_: argparse.Namespace) -> None:
     from evaluation.core import demo as core_demo
     from evaluation.ratings import demo as rating_demo
     from inspections import demo as inspection_demo
+    from inspections.annual_report import demo as annual_report_demo
     from inspections.rankings import demo as ranking_demo
 
     created = run(core_demo.load)
     run(rating_demo.load)
     inspectors = run(inspection_demo.load)
     published = run(ranking_demo.load)
-    if not created and inspectors is None and not published:
+    reported = run(annual_report_demo.load)
+    if not created and inspectors is None and not published and not reported:
         print("演示数据已存在，未做改动 (demo data already loaded)")
         return
     created.update(inspectors or {})
@@ -108,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
     for capability in (core_commands, rating_commands, inspection_commands, ranking_commands):
         capability.register(commands)
+    annual_report_commands.register(commands)
     return parser
 
 

@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "evaluation.ratings.piccolo_app",
         "inspections.piccolo_app",
         "inspections.rankings.piccolo_app",
+        "inspections.annual_report.piccolo_app",
     ]
 )

@@ -24,7 +24,8 @@ T = TypeVar("T")
 def cached(function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
     @functools.wraps(function)
     async def wrapper(*args: Any, **kwargs: Any) -> T:
-        key = (function.__qualname__, *args, *sorted(kwargs.items()))
+        # The module too: two capabilities may each have a home_section() of their own.
+        key = (function.__module__, function.__qualname__, *args, *sorted(kwargs.items()))
         hit = _entries.get(key)
         now = time.monotonic()
         if hit and (now - hit[0] < TTL_SECONDS or key in _refreshing):

@@ -60,6 +60,16 @@ def read_rows(filename: str, content: bytes) -> tuple[list[str], Rows]:
     return _with_header(_csv_rows(content))
 
 
+def read_sheets(filename: str, content: bytes) -> dict[str, list[list[str]]]:
+    """Every sheet of an uploaded xlsx file by its name, each row as the text a person sees
+    (checked like ``read_rows``; no header is taken off)."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise SpreadsheetError(_("文件太大（上限 5 MB）。"))
+    if filename.lower().endswith(".xls") or content.startswith(_OLE_MAGIC):
+        raise SpreadsheetError(_("不支持旧版 Excel（.xls）文件，请另存为 xlsx 或 CSV 后再上传。"))
+    return _xlsx_sheets(content)
+
+
 def read_table(filename: str, content: bytes, columns: tuple[str, ...] | list[str]) -> Rows:
     """The data rows of an uploaded table that must have ``columns`` (others are ignored)."""
     header, rows = read_rows(filename, content)
@@ -86,6 +96,10 @@ def _csv_rows(content: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
+    return next(iter(_xlsx_sheets(content, first_only=True).values()))
+
+
+def _xlsx_sheets(content: bytes, first_only: bool = False) -> dict[str, list[list[str]]]:
     from openpyxl import load_workbook
 
     try:
@@ -98,8 +112,9 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            sheet = workbook.worksheets[0]
-            return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+            sheets = workbook.worksheets[:1] if first_only else workbook.worksheets
+            return {sheet.title: [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+                    for sheet in sheets}
         finally:
             workbook.close()
     except Exception as exc:  # openpyxl raises many types for a damaged file

@@ -1,0 +1,3 @@
+from inspections.annual_report.routes import public, staff
+
+ROUTES = [*staff.ROUTES, *public.ROUTES]
