@@ -44,6 +44,7 @@ class Settings:
     openapi_public: bool
     ratings_per_hour: int
     panel_code_tries: int
+    questions_per_hour: int
     secure_cookies: bool
     debug: bool
     trusted_proxies: str
@@ -99,6 +100,8 @@ def load() -> Settings:
         # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).
         ratings_per_hour=_int("PINGYI_RATINGS_PER_HOUR", 20),
         panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 10),
+        # Interview questions per client address per interview per hour: a brake, like the above.
+        questions_per_hour=_int("PINGYI_QUESTIONS_PER_HOUR", 10),
         # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
         # is not listed, every citizen would share the proxy's address and its rate limit.
         trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),
