@@ -216,6 +216,7 @@ def create_app() -> Litestar:
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
                                        web.HomeSection("rankings/_home.html", ranking_pages.home_section),
-                                       web.HomeSection("interviews/_home.html", interview_pages.home_section)]}),
+                                       web.HomeSection("interviews/_home.html",
+                                                       interview_pages.next_interview_section)]}),
         debug=settings.debug,
     )

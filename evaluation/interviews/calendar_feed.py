@@ -49,7 +49,7 @@ async def feed(base_url: str) -> bytes:
     for row in rows:
         calendar.add_component(_event(row, guests.get(row["id"], []), base_url))
     # The VTIMEZONE of Asia/Shanghai, for the TZID every time is written with.
-    calendar.add_missing_timezones()
+    calendar.add_missing_timezones(first_date=dt.date(2000, 1, 1))
     return calendar.to_ical()
 
 

@@ -51,6 +51,12 @@ class LiveVersions:
                 self._reading = False
         return self._versions.get(code)
 
+    def saw(self, code: str, version: int) -> None:
+        """A request read the interview from the database: its version is the newest this
+        worker knows (a write of another worker meanwhile is caught by the next refresh)."""
+        if version > self._versions.get(code, -1):
+            self._versions[code] = version
+
     def forget(self, code: str) -> None:
         """This worker changed the interview: its next poll reads the database."""
         self._versions.pop(code, None)

@@ -37,6 +37,8 @@ async def interview(code: FromPath[str], asked: FromQuery[bool] = False) -> Temp
     shown = await views.public_interview(code)
     if shown is None:
         raise NotFoundException()
+    if shown.polls:
+        live.versions.saw(code, shown.interview["live_version"])
     return page("interviews/interview.html", shown=shown, form=QuestionForm(), asked=asked)
 
 
@@ -49,6 +51,8 @@ async def live_updates(code: FromPath[str], since: FromQuery[int] = -1) -> Respo
     shown = await views.public_interview(code)
     if shown is None:
         raise NotFoundException()
+    if shown.polls:
+        live.versions.saw(code, shown.interview["live_version"])
     return page("interviews/_live.html", shown=shown)
 
 
