@@ -17,6 +17,11 @@ interviews that can change (collecting, live, just closed) in memory and reads t
 in one small query, at most once a second, when a poll arrives after that second; the worker
 that made a write forgets its copy at once. So a poll is answered from memory, and a change made
 through any worker is seen by every worker within a second.
+
+And the polls that do find something new: after a change every reader's next poll asks for the
+same new part of the page. The worker renders it once per version (and language) and hands the
+same text to every reader after that (``rendered``), so a change costs each worker a few
+queries and one render, not one per reader.
 """
 
 from __future__ import annotations
@@ -64,6 +69,23 @@ class LiveVersions:
     def clear(self) -> None:
         self._versions.clear()
         self._read_at = float("-inf")
+        rendered.clear()
 
 
 versions = LiveVersions()
+
+# (code, language) → (version, the rendered part of the page): the newest version only.
+rendered: dict[tuple[str, str], tuple[int, str]] = {}
+
+
+def rendered_for(code: str, language: str, version: int | None) -> str | None:
+    if version is None:
+        return None
+    kept = rendered.get((code, language))
+    return kept[1] if kept is not None and kept[0] == version else None
+
+
+def keep_rendered(code: str, language: str, version: int, html: str) -> None:
+    kept = rendered.get((code, language))
+    if kept is None or kept[0] <= version:
+        rendered[(code, language)] = (version, html)

@@ -3,12 +3,12 @@ interview's page, its live updates and its transcript (printable, and as xlsx)."
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
-from evaluation.core import clock, spreadsheets
+from evaluation.core import clock, i18n, spreadsheets
 from evaluation.core.web import PUBLIC, page
 from evaluation.interviews import archive, calendar_feed, live, views
 from evaluation.interviews.questions import QuestionForm
@@ -42,18 +42,29 @@ async def interview(code: FromPath[str], asked: FromQuery[bool] = False) -> Temp
     return page("interviews/interview.html", shown=shown, form=QuestionForm(), asked=asked)
 
 
+LIVE_TEMPLATE = "interviews/_live.html"
+
+
 @get("/interviews/{code:str}/live", opt=PUBLIC, name="interview-live")
-async def live_updates(code: FromPath[str], since: FromQuery[int] = -1) -> Response | Template:
-    """The open page's poll: 204 from memory when nothing changed (see live.py), else the part
-    of the page that changes, with the version it shows."""
-    if since >= 0 and await live.versions.current(code) == since:
+async def live_updates(request: Request, code: FromPath[str], since: FromQuery[int] = -1) -> Response:
+    """The open page's poll: 204 from memory when nothing changed, else the part of the page
+    that changes with the version it shows, rendered once per version (see live.py)."""
+    current = await live.versions.current(code)
+    if since >= 0 and current == since:
         return Response(content=b"", status_code=204)
-    shown = await views.public_interview(code)
-    if shown is None:
-        raise NotFoundException()
-    if shown.polls:
-        live.versions.saw(code, shown.interview["live_version"])
-    return page("interviews/_live.html", shown=shown)
+    language = i18n.active_language()
+    html = live.rendered_for(code, language, current)
+    if html is None:
+        shown = await views.public_interview(code)
+        if shown is None:
+            raise NotFoundException()
+        template = request.app.template_engine.get_template(LIVE_TEMPLATE)  # type: ignore[union-attr]
+        html = template.render(shown=shown)
+        if shown.polls:
+            version = shown.interview["live_version"]
+            live.versions.saw(code, version)
+            live.keep_rendered(code, language, version, html)
+    return Response(html, media_type=MediaType.HTML, headers={"Vary": "HX-Request"})
 
 
 @get("/interviews/{code:str}/transcript", opt=PUBLIC, name="interview-transcript")
