@@ -9,7 +9,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 
 from evaluation.core import clock, spreadsheets
-from evaluation.core.i18n import _
+from evaluation.core.i18n import N_, _
 from evaluation.core.spreadsheets import number_cell, text_cell, time_cell
 from evaluation.interviews import questions, views
 from evaluation.interviews.tables import AnswerKind, Status
@@ -55,7 +55,8 @@ class Download:
     fallback: str
 
 
-HEADERS = ("序号", "提问时间", "提问人", "问题", "答复人", "答复方式", "答复时间", "答复")
+HEADERS = (N_("序号"), N_("提问时间"), N_("提问人"), N_("问题"), N_("答复人"), N_("答复方式"), N_("答复时间"),
+           N_("答复"))
 WIDTHS = (6, 18, 12, 40, 24, 10, 18, 60)
 
 

@@ -50,7 +50,12 @@ class LifeCycleError(ValueError):
 def status_label(row: dict[str, Any]) -> str:
     if row.get("cancelled_at") is not None:
         return _(CANCELLED_LABEL)
-    return _(STATUS_LABELS[row["status"]])
+    return _label(row["status"])
+
+
+def _label(status: str) -> str:
+    label = STATUS_LABELS.get(status)
+    return _(label) if label else status
 
 
 async def _locked(code: str) -> dict[str, Any]:
@@ -77,8 +82,7 @@ async def move(actor: str, code: str, to: str) -> None:
         if row["cancelled_at"] is not None:
             raise LifeCycleError(_("该访谈已取消。"))
         if to not in STATUS_LABELS or NEXT.get(row["status"]) != to:
-            raise LifeCycleError(_("不能从“{old}”改为“{new}”。").format(
-                old=_(STATUS_LABELS[row["status"]]), new=_(STATUS_LABELS.get(to, to)) if to in STATUS_LABELS else to))
+            raise LifeCycleError(_("不能从“{old}”改为“{new}”。").format(old=_label(row["status"]), new=_label(to)))
         if to in (Status.collecting.value, Status.live.value) and row["published_at"] is None:
             raise LifeCycleError(_("请先公布访谈，公众才能看到并提问。"))
         values: dict[Any, Any] = {Interview.status: to, Interview.updated_at: clock.now(),
