@@ -41,7 +41,7 @@ class Transcript:
 async def transcript(code: str, *, staff: bool) -> Transcript | None:
     """The public sees the transcript of a closed or archived interview; staff see it at any time."""
     interview = await views.find(code, public=not staff)
-    if interview is None:
+    if interview is None or (not staff and interview["code"] != code):
         return None
     if not staff and interview["status"] not in (Status.closed.value, Status.archived.value):
         return None

@@ -112,11 +112,14 @@ class MonthView:
 
 
 def parse_month(text: str | None, today: dt.date) -> dt.date:
+    """``2026-12`` as the month's first day; this month for anything else (years 2000–2099)."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return dt.date(year, month, 1)
+        if 2000 <= year <= 2099:
+            return dt.date(year, month, 1)
     except ValueError:
-        return today.replace(day=1)
+        pass
+    return today.replace(day=1)
 
 
 async def month_view(first: dt.date) -> MonthView:

@@ -8,6 +8,7 @@ import datetime as dt
 
 from icalendar import Calendar
 
+from tests.conftest import text_of
 from tests.interviews.conftest import day_from_today, interview_form, schedule, scheduled
 
 
@@ -60,3 +61,16 @@ def test_the_interviews_page_links_the_feed_and_the_home_page_links_the_intervie
     assert 'href="/interviews/calendar.ics"' in citizen.get("/interviews").text
     home = citizen.get("/").text
     assert 'href="/interviews"' in home and "下一场：入学政策" in home
+
+
+def test_the_month_view_puts_each_interview_on_its_day(office, cast, new_visitor):
+    scheduled(office, cast, "ft", day="2030-03-14", starts="09:30", topic="入学政策", publish=True)
+    citizen = new_visitor()
+    page = citizen.get("/interviews?view=month&month=2030-03")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "2030 年 3 月" in text and "09:30 入学政策" in text
+    assert 'href="/interviews?view=month&amp;month=2030-04"' in page.text
+    assert "本月没有已公布的访谈" in text_of(citizen.get("/interviews?view=month&month=2030-04").text)
+    for nonsense in ("9999-12", "2030-13", "abc"):
+        assert citizen.get(f"/interviews?view=month&month={nonsense}").status_code == 200
