@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import signal
@@ -82,6 +83,7 @@ class RunResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    client_lag_p99_ms: float  # how late this process itself woke a reader (a busy machine, not the server)
     nothing_new: int  # 204
     news: int  # 200 with the changed part of the page
     other_status: int
@@ -145,11 +147,13 @@ def current_version(server: Server) -> int:
 
 
 async def _open_loop(server: Server, readers: int, interval: float, seconds: float, connections: int,
-                     reference: bool, updates: Updates | None, update_every: float) -> tuple[list[float], Counter]:
+                     reference: bool, updates: Updates | None, update_every: float,
+                     ) -> tuple[list[float], list[float], Counter]:
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(Connection(server.port))
     latencies: list[float] = []
+    lags: list[float] = []
     counts: Counter = Counter()
     start_version = 0 if reference else current_version(server)
     started = time.perf_counter() + 0.2
@@ -161,6 +165,7 @@ async def _open_loop(server: Server, readers: int, interval: float, seconds: flo
         due = started + phase
         while due < stop_at:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            lags.append(time.perf_counter() - due)
             connection = await pool.get()
             path = (f"/departments/{rng.randint(1, REFERENCE_DEPARTMENTS)}" if reference
                     else f"/interviews/{CODE}/live?since={since}")
@@ -195,7 +200,7 @@ async def _open_loop(server: Server, readers: int, interval: float, seconds: flo
     await asyncio.gather(update_loop(), *(reader(rng.uniform(0, interval)) for _ in range(readers)))
     while not pool.empty():
         pool.get_nowait().close()
-    return latencies, counts
+    return latencies, lags, counts
 
 
 def run_once(server: Server, app: str, engine: str, workers: int, readers: int, args: argparse.Namespace,
@@ -203,7 +208,7 @@ def run_once(server: Server, app: str, engine: str, workers: int, readers: int, 
     cpu_before = _cpu_seconds(server)
     before = updates.count if updates else 0
     with PeakRssSampler(server) as memory:
-        latencies, counts = loop.run_until_complete(_open_loop(
+        latencies, lags, counts = loop.run_until_complete(_open_loop(
             server, readers, args.interval, args.duration, args.connections, app == "reference", updates,
             args.update_every))
     cpu = _cpu_seconds(server) - cpu_before
@@ -213,7 +218,9 @@ def run_once(server: Server, app: str, engine: str, workers: int, readers: int, 
         app=app, engine=engine, workers=workers, readers=readers, interval=args.interval,
         polls_per_second=answered / args.duration, target_per_second=readers / args.interval,
         p50_ms=_percentile(ordered, 0.50) * 1000, p99_ms=_percentile(ordered, 0.99) * 1000,
-        max_ms=(ordered[-1] if ordered else 0.0) * 1000, nothing_new=counts["nothing_new"], news=counts["news"],
+        max_ms=(ordered[-1] if ordered else 0.0) * 1000,
+        client_lag_p99_ms=_percentile(sorted(lags), 0.99) * 1000,
+        nothing_new=counts["nothing_new"], news=counts["news"],
         other_status=counts["other_status"], errors=counts["errors"],
         updates=(updates.count - before) if updates else 0,
         server_cpu_ms_per_poll=cpu * 1000 / answered if answered else 0.0, peak_rss_mib=memory.peak_bytes / 2**20)
@@ -222,8 +229,8 @@ def run_once(server: Server, app: str, engine: str, workers: int, readers: int, 
 def median_of(runs: list[RunResult]) -> RunResult:
     middle = sorted(runs, key=lambda run: run.p99_ms)[len(runs) // 2]
     figures = {name: statistics.median(getattr(run, name) for run in runs)
-               for name in ("polls_per_second", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_poll",
-                            "peak_rss_mib")}
+               for name in ("polls_per_second", "p50_ms", "p99_ms", "max_ms", "client_lag_p99_ms",
+                            "server_cpu_ms_per_poll", "peak_rss_mib")}
     totals = {name: sum(getattr(run, name) for run in runs)
               for name in ("nothing_new", "news", "other_status", "errors", "updates")}
     return RunResult(**{**asdict(middle), **figures, **totals})
@@ -231,9 +238,9 @@ def median_of(runs: list[RunResult]) -> RunResult:
 
 def print_table(rows: list[RunResult], runs: int) -> None:
     print(f"\nMedians of {runs} runs (counts summed over the runs).\n")
-    print("| engine | workers | app | readers | polls/s (target) | p50 ms | p99 ms | max ms | 204 | 200 | other | "
-          "errors | updates | server CPU ms/poll | peak RSS MiB | target |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| engine | workers | app | readers | polls/s (target) | p50 ms | p99 ms | max ms | client lag p99 ms "
+          "| 204 | 200 | other | errors | updates | server CPU ms/poll | peak RSS MiB | target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         verdict = ""
         if row.app == "pingyi" and row.readers == TARGET_READERS and row.interval == 5:
@@ -241,6 +248,7 @@ def print_table(rows: list[RunResult], runs: int) -> None:
             verdict = "p99 ≤ 200 ms: " + ("pass" if ok else "**miss**")
         print(f"| {row.engine} | {row.workers} | {row.app} | {row.readers:,} | {row.polls_per_second:,.0f} "
               f"({row.target_per_second:,.0f}) | {row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.max_ms:.0f} | "
+              f"{row.client_lag_p99_ms:.1f} | "
               f"{row.nothing_new:,} | {row.news:,} | {row.other_status} | {row.errors} | {row.updates} | "
               f"{row.server_cpu_ms_per_poll:.2f} | {row.peak_rss_mib:.0f} | {verdict} |")
 
@@ -297,7 +305,9 @@ def measure(args: argparse.Namespace, rows: list[RunResult], run_log: RunLog) ->
                             result = run_once(server, app, engine, workers, readers, args, updates, loop)
                             run_log.write(**asdict(result), run=number + 1)
                             print(f"  {engine} ×{workers} {app} {readers:,} readers: {result.polls_per_second:,.0f}"
-                                  f" polls/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors", flush=True)
+                                  f" polls/s, p99 {result.p99_ms:.1f} ms (client lag p99 "
+                                  f"{result.client_lag_p99_ms:.1f} ms), {result.errors} errors, load average "
+                                  f"{os.getloadavg()[0]:.1f}", flush=True)
                             runs.append(result)
                     rows.append(median_of(runs))
     loop.close()
