@@ -20,13 +20,17 @@ through any worker is seen by every worker within a second.
 
 And the polls that do find something new: after a change every reader's next poll asks for the
 same new part of the page. The worker renders it once per version (and language) and hands the
-same text to every reader after that (``rendered``), so a change costs each worker a few
-queries and one render, not one per reader.
+same text to every reader after that (``rendered``); the polls that arrive while that one render
+is under way wait for it rather than query too (``render_once``: on a busy database, hundreds of
+polls a second each starting the same four queries would queue on the connection pool for
+seconds). So a change costs each worker a few queries and one render, not one per reader.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from evaluation.interviews.tables import Interview, Status
 
@@ -83,6 +87,32 @@ def rendered_for(code: str, language: str, version: int | None) -> str | None:
         return None
     kept = rendered.get((code, language))
     return kept[1] if kept is not None and kept[0] == version else None
+
+
+# The render under way per event loop, interview and language (a test client runs each app in
+# a loop of its own; a future belongs to one loop).
+_rendering: dict[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Future[str | None]] = {}
+
+
+async def render_once(code: str, language: str, render: Callable[[], Awaitable[str | None]]) -> str | None:
+    """``render()``'s result, shared with every caller that asks while it runs. None: the
+    interview is not there (or the render failed, and each caller then tries itself)."""
+    key = (asyncio.get_running_loop(), code, language)
+    running = _rendering.get(key)
+    if running is not None:
+        html = await asyncio.shield(running)
+        if html is not None:
+            return html
+        return await render()
+    future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    _rendering[key] = future
+    html = None
+    try:
+        html = await render()
+        return html
+    finally:
+        del _rendering[key]
+        future.set_result(html)
 
 
 def keep_rendered(code: str, language: str, version: int, html: str) -> None:

@@ -4,6 +4,7 @@ is nothing new (PRODUCT.md §3 and Settled questions)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -188,3 +189,19 @@ def test_the_page_stops_polling_once_the_interview_is_archived(office, cast, new
     scheduled(office, cast, "ft", status="archived")
     page = new_visitor().get("/interviews/ft").text
     assert "hx-trigger" not in page.split('id="live"')[1].split(">")[0]
+
+
+def test_polls_arriving_while_the_news_is_rendered_share_that_one_render():
+    renders = 0
+
+    async def render() -> str:
+        nonlocal renders
+        renders += 1
+        await asyncio.sleep(0.05)
+        return "<section>new</section>"
+
+    async def hundred_polls() -> list[str | None]:
+        return await asyncio.gather(*(live.render_once("ft", "zh_CN", render) for _ in range(100)))
+
+    assert asyncio.run(hundred_polls()) == ["<section>new</section>"] * 100
+    assert renders == 1

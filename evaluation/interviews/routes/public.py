@@ -53,17 +53,22 @@ async def live_updates(request: Request, code: FromPath[str], since: FromQuery[i
     if since >= 0 and current == since:
         return Response(content=b"", status_code=204)
     language = i18n.active_language()
-    html = live.rendered_for(code, language, current)
-    if html is None:
+
+    async def render() -> str | None:
         shown = await views.public_interview(code)
         if shown is None:
-            raise NotFoundException()
+            return None
         template = request.app.template_engine.get_template(LIVE_TEMPLATE)  # type: ignore[union-attr]
         html = template.render(shown=shown)
         if shown.polls:
             version = shown.interview["live_version"]
             live.versions.saw(code, version)
             live.keep_rendered(code, language, version, html)
+        return html
+
+    html = live.rendered_for(code, language, current) or await live.render_once(code, language, render)
+    if html is None:
+        raise NotFoundException()
     return Response(html, media_type=MediaType.HTML, headers={"Vary": "HX-Request"})
 
 
