@@ -47,8 +47,7 @@ async def _with_guests(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def find(code: str, *, public: bool) -> dict[str, Any] | None:
     """An interview by its code (or, for the command line, its numeric id); the public sees it
     only once it is published."""
-    query = Interview.select(*_columns())
-    row = await query.where(Interview.code == code).first()
+    row = await Interview.select(*_columns()).where(Interview.code == code).first()
     if row is None and code.isdigit():
         row = await Interview.select(*_columns()).where(Interview.id == int(code)).first()
     if row is None or (public and row["published_at"] is None):

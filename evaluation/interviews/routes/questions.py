@@ -56,8 +56,8 @@ async def moderate(request: Request, question_id: FromPath[int], decision: FromP
 
 
 @post("/staff/interviews/questions/{question_id:int}/answer", guards=[office], name="question-answer")
-async def answer(request: Request, question_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
-                 ) -> Template | Redirect:
+async def answer(request: Request, question_id: FromPath[int],
+                 data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
     account = current_account(request)
     form = AnswerForm(body=data.get("body", ""), guest=data.get("guest", ""))
     code = data.get("code", "")
