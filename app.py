@@ -31,6 +31,8 @@ from litestar.template.config import TemplateConfig
 import piccolo_conf
 from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
+from evaluation.interviews import pages as interview_pages
+from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
 from inspections.annual_report import pages as annual_report_pages
@@ -174,6 +176,7 @@ def create_app() -> Litestar:
         route_handlers=[
             *CORE_ROUTES,
             *RATING_ROUTES,
+            *INTERVIEW_ROUTES,
             *INDICATOR_ROUTES,
             *ROUND_ROUTES,
             *CHECKLIST_ROUTES,
@@ -210,6 +213,8 @@ def create_app() -> Litestar:
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
                                        web.HomeSection("rankings/_home.html", ranking_pages.home_section),
+                                       web.HomeSection("interviews/_home.html",
+                                                       interview_pages.next_interview_section),
                                        web.HomeSection("annual_report/_home.html",
                                                        annual_report_pages.home_section)]}),
         debug=settings.debug,

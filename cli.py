@@ -12,6 +12,7 @@ import sys
 
 from evaluation.core import commands as core_commands
 from evaluation.core.console import CommandError, Parser, run
+from evaluation.interviews import commands as interview_commands
 from evaluation.ratings import commands as rating_commands
 from inspections import commands as inspection_commands
 from inspections.annual_report import commands as annual_report_commands
@@ -75,6 +76,7 @@ def serve(args: argparse.Namespace) -> None:
 
 def demo(_: argparse.Namespace) -> None:
     from evaluation.core import demo as core_demo
+    from evaluation.interviews import demo as interview_demo
     from evaluation.ratings import demo as rating_demo
     from inspections import demo as inspection_demo
     from inspections.annual_report import demo as annual_report_demo
@@ -82,6 +84,7 @@ def demo(_: argparse.Namespace) -> None:
 
     created = run(core_demo.load)
     run(rating_demo.load)
+    run(interview_demo.load)
     inspectors = run(inspection_demo.load)
     published = run(ranking_demo.load)
     reported = run(annual_report_demo.load)
@@ -109,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=migrate)
     commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(handler=demo)
 
-    for capability in (core_commands, rating_commands, inspection_commands, ranking_commands):
+    for capability in (core_commands, rating_commands, interview_commands, inspection_commands, ranking_commands):
         capability.register(commands)
     annual_report_commands.register(commands)
     return parser

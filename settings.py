@@ -46,6 +46,7 @@ class Settings:
     openapi_public: bool
     ratings_per_hour: int
     panel_code_tries: int
+    questions_per_hour: int
     secure_cookies: bool
     debug: bool
     trusted_proxies: str
@@ -115,6 +116,8 @@ def load() -> Settings:
         # Wrong codes per address per ten minutes: generous, for a meeting room behind one address;
         # with ~79 bits a code, no rate a person reaches makes guessing worth trying.
         panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 30),
+        # Interview questions per client address per interview per hour: a brake, like the above.
+        questions_per_hour=_int("PINGYI_QUESTIONS_PER_HOUR", 10),
         # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
         # is not listed, every citizen would share the proxy's address and its rate limit.
         trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),
