@@ -191,6 +191,7 @@ def create_app() -> Litestar:
         ],
         middleware=[
             web.SecurityHeadersMiddleware(),
+            web.UploadsClosedMiddleware(),
             web.LanguageMiddleware(),
             session_config.middleware,
             web.AccountMiddleware(),

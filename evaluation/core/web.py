@@ -18,6 +18,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.response import Redirect, Stream, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from evaluation.core import accounts, i18n, spreadsheets
 from evaluation.core.tables import Role
@@ -75,6 +76,23 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, send_with_headers)
+
+
+class UploadsClosedMiddleware(ASGIMiddleware):
+    """Closes the files a multipart form brought once the response is sent. A handler closes what
+    it reads (``read_upload``), but a form refused before its handler ran (the CSRF check parses
+    it, then a guard says no) would leave its spooled files to the garbage collector."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            form = ScopeState.from_scope(scope).form
+            if isinstance(form, dict):
+                for value in form.values():
+                    for upload in value if isinstance(value, list) else [value]:
+                        if isinstance(upload, UploadFile):
+                            await upload.close()
 
 
 class LanguageMiddleware(ASGIMiddleware):
