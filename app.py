@@ -73,6 +73,7 @@ def _template_engine() -> JinjaTemplateEngine:
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["web_link"] = web.web_link
     environment.globals.update(
         static_url=_static_url_factory(),
         languages=i18n.LANGUAGES,

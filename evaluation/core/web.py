@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -301,6 +302,16 @@ def download(file: spreadsheets.Download) -> Response[Any]:
         return Response(file.content, media_type=file.media_type, headers=headers)
     chunks = file.content if hasattr(file.content, "__aiter__") else spreadsheets.chunks(file.content)
     return Stream(chunks, media_type=file.media_type, headers=headers)
+
+
+def web_link(url: str | None) -> str | None:
+    """A link typed by someone (a catalogue item's address, an interview's stream) is shown as a
+    link only when it is a web address: never ``javascript:`` or ``data:``, whatever the database
+    holds (templates: ``{% set link = item.url | web_link %}``)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
 
 
 def see_other(path: str) -> Redirect:

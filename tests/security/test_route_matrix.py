@@ -9,6 +9,7 @@ it was. A route added without an entry fails the test, as does an entry whose ro
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from evaluation.core.backup import all_tables
 from evaluation.core.tables import Account
 from tests.conftest import PASSWORD_HASH, Visitor, run
+from tests.security.world import demo_world
 
 ANONYMOUS, INSPECTOR_A, INSPECTOR_B, LIAISON_X, LIAISON_Y, OFFICE, AUDITOR = (
     "anonymous", "inspector A", "inspector B", "liaison X", "liaison Y", "office", "auditor")
@@ -325,62 +327,14 @@ async def _load_demo() -> None:
     await Account.update({Account.password: PASSWORD_HASH}, force=True)
 
 
-async def _one(sql: str, *values: Any) -> Any:
-    rows = await Account.raw(sql, *values)
-    assert rows, sql
-    return next(iter(rows[0].values()))
-
-
 async def _world() -> dict[str, str]:
-    """The demo's things each route is tried on, by name."""
-    x = "150902"
-    q = {
-        "x_code": x,
-        "x_catalogue_item": "SELECT c.id FROM catalogue_item c JOIN department d ON d.id = c.department"
-                            " WHERE d.code = '150902' ORDER BY c.id LIMIT 1",
-        "period": "SELECT code FROM evaluation_period ORDER BY opens_on DESC LIMIT 1",
-        "pending_comment": "SELECT id FROM rating WHERE comment_status = 'pending' ORDER BY id LIMIT 1",
-        "x_criticism": "SELECT r.id FROM rating r JOIN department d ON d.id = r.department WHERE d.code = '150902'"
-                       " AND r.answer_due IS NOT NULL ORDER BY r.id LIMIT 1",
-        "panel_batch": "SELECT id FROM panel_batch ORDER BY id LIMIT 1",
-        "reason": "SELECT id FROM reason_choice ORDER BY id LIMIT 1",
-        "interview": "SELECT code FROM interview WHERE status = 'collecting' LIMIT 1",
-        "archived_interview": "SELECT code FROM interview WHERE status = 'archived' LIMIT 1",
-        "pending_question": "SELECT id FROM interview_question WHERE status = 'pending' LIMIT 1",
-        "person": "SELECT id FROM interview_person ORDER BY id LIMIT 1",
-        "round": "SELECT code FROM inspection_round WHERE status = 'open' ORDER BY year DESC LIMIT 1",
-        "published_round": "SELECT r.code FROM inspection_round r JOIN ranking_publication p ON p.round = r.id"
-                           " ORDER BY p.id LIMIT 1",
-        "system": "SELECT system FROM inspection_round WHERE status = 'open' ORDER BY year DESC LIMIT 1",
-        "team_a": "SELECT t.id FROM team t JOIN team_member m ON m.team = t.id JOIN account a ON a.id = m.account"
-                  " WHERE a.username = 'inspector1' LIMIT 1",
-        "inspector_a_id": "SELECT id FROM account WHERE username = 'inspector1'",
-        "inspector_b_id": "SELECT id FROM account WHERE username = 'inspector3'",
-        "checklist_a": "SELECT c.id FROM checklist c JOIN team_member m ON m.team = c.team JOIN account a"
-                       " ON a.id = m.account WHERE a.username = 'inspector1' AND c.status = 'in_progress'"
-                       " ORDER BY c.id LIMIT 1",
-        "submitted_checklist": "SELECT id FROM checklist WHERE status = 'submitted' ORDER BY id LIMIT 1",
-        "approved_checklist": "SELECT id FROM checklist WHERE status = 'approved' ORDER BY id LIMIT 1",
-        "report_year": "SELECT year FROM annual_report r JOIN department d ON d.id = r.department"
-                       " WHERE d.code = '150902' ORDER BY year DESC LIMIT 1",
-        "submitted_report_year": "SELECT year FROM annual_report WHERE department IS NULL AND status = 'submitted'"
-                                 " ORDER BY year LIMIT 1",
-    }
-    world = {key: str(await _one(sql)) if sql.startswith("SELECT") else sql for key, sql in q.items()}
-    world["draft_system"] = world["system"]
-    world["next_report_year"] = str(int(world["report_year"]) + 1)
-    world["indicator"] = str(await _one("SELECT id FROM indicator WHERE system = {} ORDER BY id LIMIT 1",
-                                        int(world["system"])))
-    world["item_a"] = str(await _one(
-        "SELECT a.indicator FROM checklist_answer a JOIN indicator i ON i.id = a.indicator"
-        " WHERE a.checklist = {} AND i.kind = 'score' ORDER BY a.id LIMIT 1", int(world["checklist_a"])))
-    submitted = (await Account.raw(
-        "SELECT r.year, d.code FROM annual_report r JOIN department d ON d.id = r.department"
-        " WHERE r.status = 'submitted' ORDER BY r.year, d.code LIMIT 1"))[0]
-    world["submitted_unit_year"], world["submitted_unit"] = str(submitted["year"]), submitted["code"]
+    async def fetch(sql: str) -> list[dict[str, Any]]:
+        return await Account.raw(sql)
+
+    world = await demo_world(fetch)
     # A calendar entry of the office's own, and a criticism of X still waiting for its answer.
     await Account.raw("INSERT INTO calendar_day (day, is_working, note) VALUES ({}, {}, {})",
-                      __import__("datetime").date(2026, 12, 28), True, "调休")
+                      datetime.date(2026, 12, 28), True, "调休")
     world["calendar_day"] = "2026-12-28"
     await Account.raw("DELETE FROM rating_answer WHERE rating = {}", int(world["x_criticism"]))
     return world
@@ -449,7 +403,7 @@ def test_nobody_uses_a_route_they_may_not_and_everyone_reaches_the_pages_they_ma
         data={"_csrf_token": visitors[INSPECTOR_A].csrf_token()}, files=photo.files,
         headers={"Accept": "application/json"})
     assert uploaded.status_code in {200, 201}, uploaded.text
-    world["evidence_a"] = str(run(_one("SELECT id FROM evidence ORDER BY id DESC LIMIT 1")))
+    world["evidence_a"] = str(run(Account.raw("SELECT id FROM evidence ORDER BY id DESC LIMIT 1"))[0]["id"])
 
     counts_sql = _digest_sql()
     unexpected: list[str] = []
