@@ -9,10 +9,9 @@ One small function per source, each ``async (year, unit) -> list[Sentence]`` and
   (evaluation/ratings), as the period's own settings compute it;
 - ``rankings``: the inspection result, the grade and the 通报 outcome, read from the latest
   published version of that year's round (its snapshot document, inspections/rankings/snapshots.py),
-  never from the draft.
-
-Surveys run (网上调查) and interviews held (线上访谈) get a function each here, beside these two,
-and an entry in ``SOURCES``, once those capabilities exist.
+  never from the draft;
+- ``interviews``: the online interviews held in the year (evaluation/interviews), with their
+  published questions and answers.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 
 from evaluation.core import clock
 from evaluation.core.i18n import N_, _
+from evaluation.interviews.year import year_of_interviews
 from evaluation.ratings import periods, ratings
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import compute, is_sufficient
@@ -30,7 +30,7 @@ from inspections.rankings import snapshots
 from inspections.rankings.texts import group_label
 from inspections.rankings.views import RankingView
 
-SOURCE_LABELS = {"ratings": N_("社会评议"), "rankings": N_("考核结果")}
+SOURCE_LABELS = {"ratings": N_("社会评议"), "rankings": N_("考核结果"), "interviews": N_("线上访谈")}
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,27 @@ async def rankings_sentences(year: int, unit: Unit) -> list[str]:
     return found
 
 
+async def interviews_sentences(year: int, unit: Unit) -> list[str]:
+    held = await year_of_interviews(year, unit.department_id)
+    if not held.held:
+        return []
+    topics = _("、").join(_("“{topic}”").format(topic=topic) for topic in held.topics[:5])
+    if len(held.topics) > 5:
+        topics += _("等")
+    if unit.is_city:
+        return [_("{year}年，平台举办线上访谈 {held} 场，{departments} 个单位负责人走进访谈，围绕{topics}与网民交流，"
+                  "公开网民提问 {questions} 条、答复 {answered} 条。").format(
+            year=year, held=held.held, departments=held.departments, topics=topics, questions=held.questions,
+            answered=held.answered)]
+    return [_("{year}年，本单位负责人参加线上访谈 {held} 场，围绕{topics}与网民交流，公开网民提问 {questions} 条、"
+              "答复 {answered} 条。").format(year=year, held=held.held, topics=topics, questions=held.questions,
+                                         answered=held.answered)]
+
+
 SOURCES: dict[str, Callable[[int, Unit], Awaitable[list[str]]]] = {
     "ratings": ratings_sentences,
     "rankings": rankings_sentences,
+    "interviews": interviews_sentences,
 }
 
 

@@ -304,3 +304,43 @@ def test_a_submitted_report_survives_a_backup_and_restore_as_it_was(people, tmp_
                                              row_code="R1", column_code="F_1", value=Decimal(9))))
     with pytest.raises(Exception, match="submitted annual report cannot be changed"):
         run(ReportText.update({ReportText.body: "改了"}).where(ReportText.section == "S1"))
+
+
+async def _interviews_of_2026(departments: dict[str, int]) -> None:
+    """Two interviews held in 2026 by 集宁区 (one with two published questions, one answered), one of
+    丰镇市, one of 集宁区 cancelled and one in 2025: only the held ones of the year count."""
+    import datetime as dt
+
+    from evaluation.core import clock
+    from evaluation.interviews.tables import Answer, Interview, Person, Question
+
+    now = clock.now()
+    host = (await Person.insert(Person(name="主持人", created_at=now)).returning(Person.id))[0]["id"]
+
+    async def held(code: str, department: str, day: dt.date, topic: str, *, cancelled: bool = False) -> int:
+        starts = dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=clock.SHANGHAI)
+        row = Interview(code=code, topic=topic, department=departments[department], host=host, starts_at=starts,
+                        ends_at=starts + dt.timedelta(hours=1), status="archived", created_at=now, updated_at=now,
+                        cancelled_at=now if cancelled else None)
+        return (await Interview.insert(row).returning(Interview.id))[0]["id"]
+
+    first = await held("jn-1", "150902", dt.date(2026, 3, 10), "优化营商环境")
+    await held("jn-2", "150902", dt.date(2026, 9, 1), "教育惠民政策")
+    await held("fz-1", "150981", dt.date(2026, 5, 5), "乡村振兴")
+    await held("jn-x", "150902", dt.date(2026, 6, 1), "取消的访谈", cancelled=True)
+    await held("jn-0", "150902", dt.date(2025, 12, 31), "去年的访谈")
+    questions = []
+    for body, status in (("问一", "approved"), ("问二", "approved"), ("问三", "rejected")):
+        questions.append((await Question.insert(Question(interview=first, body=body, status=status,
+                                                         created_at=now)).returning(Question.id))[0]["id"])
+    await Answer.insert(Answer(question=questions[0], body="答一", answered_at=now))
+
+
+def test_the_years_interviews_are_offered_as_a_ready_sentence(liaison, office, departments):
+    run(_interviews_of_2026(departments))
+    page = text_of(liaison.get(f"{JINING}/sections/S1").text)
+    assert ("线上访谈 2026年，本单位负责人参加线上访谈 2 场，围绕“优化营商环境”、“教育惠民政策”与网民交流，"
+            "公开网民提问 2 条、答复 1 条。") in page
+    city = text_of(office.get("/staff/reports/2026/city/sections/S1").text)
+    assert "2026年，平台举办线上访谈 3 场，2 个单位负责人走进访谈" in city
+    assert "取消的访谈" not in page and "去年的访谈" not in page
