@@ -752,7 +752,8 @@
           succeeded();
           forgetPhoto(record.upload_id);
           if (li) li.remove();
-          item.problem = data.message || data.detail || text("photo-too-big");
+          // A 413 may come from a proxy in front of the app, in its own words: the page says it in its own.
+          item.problem = response.status === 413 ? text("photo-too-big") : (data.message || data.detail || String(response.status));
           refreshItem(item);
         } else {
           if (li) li.querySelector(".photo-state").textContent = text("photo-pending");

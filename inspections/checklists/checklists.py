@@ -33,7 +33,7 @@ from inspections.checklists.rules import (
 from inspections.checklists.saves import SaveOutcome, save
 from inspections.checklists.scoring import ChecklistScore, as_decimal
 from inspections.checklists.store import START_CHECKLIST, UPDATE_ANSWER
-from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, RoundStatus
+from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, Indicator, RoundStatus
 
 __all__ = [
     "EDITABLE", "MAX_NOTE_LENGTH", "MAX_OCCURRENCES", "SAVE_ID", "AnswerError", "CategoryState",
@@ -256,3 +256,9 @@ async def record_answer(answer_id: int, value: Decimal | None, note: str, actor:
         answer_audit(row["value"], row["note"]), answer_audit(value, note),
     )
     return version
+
+
+async def item_code(indicator_id: int) -> str:
+    """An item's code, which names its card on the page (#item-CODE)."""
+    row = await Indicator.select(Indicator.code).where(Indicator.id == indicator_id).first()
+    return row["code"] if row else ""
