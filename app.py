@@ -33,6 +33,7 @@ from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from inspections.checklists import pages as checklist_pages
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
@@ -76,6 +77,7 @@ def _template_engine() -> JinjaTemplateEngine:
         html_lang=lambda: i18n.HTML_LANG[i18n.active_language()],
         format_time=clock.format_local,
         signed_in=pass_context(lambda context: web.current_account(context["request"])),
+        page_parts=pass_context(lambda context: web.page_parts(context["request"])),
     )
     return JinjaTemplateEngine.from_environment(environment)
 
@@ -203,6 +205,7 @@ def create_app() -> Litestar:
         dependencies={},
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
-                                       web.HomeSection("rankings/_home.html", ranking_pages.home_section)]}),
+                                       web.HomeSection("rankings/_home.html", ranking_pages.home_section)],
+                     "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)]}),
         debug=settings.debug,
     )

@@ -179,6 +179,20 @@ class HomeSection:
     load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
 
 
+@dataclass(frozen=True)
+class PagePart:
+    """A capability's part of every page's ``<head>`` (a script), for the accounts it is for;
+    wired in app.py (``app.state``), as the home page's sections are."""
+
+    template: str
+    shown_to: Callable[[accounts.SignedIn | None], bool]
+
+
+def page_parts(connection: ASGIConnection) -> list[str]:
+    account = current_account(connection)
+    return [part.template for part in connection.app.state.get("page_parts", []) if part.shown_to(account)]
+
+
 async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str, Any]]]:
     shown = []
     for section in connection.app.state.get("home_sections", []):
