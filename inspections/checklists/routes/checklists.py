@@ -14,10 +14,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from evaluation.core import clock
 from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from evaluation.core.web import asks_for_json, current_account, page, require, see_other, staff
-from inspections.checklists import checklists, evidence
+from inspections.checklists import checklists, evidence, summaries
 from inspections.tables import CHECKLIST_STATUS_LABELS
 
 inspector = require(Role.inspector)
@@ -79,10 +80,30 @@ async def save_item(request: Request, checklist_id: FromPath[int], indicator_id:
     )
 
 
+async def _visible(request: Request, checklist_id: int) -> checklists.ChecklistPage:
+    checklist = await checklists.checklist_for(current_account(request), checklist_id)
+    if checklist is None:
+        raise NotFoundException()
+    return checklist
+
+
+@get("/inspect/checklists/{checklist_id:int}/summary", guards=[staff], name="checklist-summary")
+async def summary(request: Request, checklist_id: FromPath[int]) -> Template:
+    checklist = await _visible(request, checklist_id)
+    return page("inspections/checklist_summary.html", checklist=checklist, account=current_account(request),
+                summaries=summaries.summarise(checklist), lost_points=summaries.lost_points)
+
+
+@get("/inspect/checklists/{checklist_id:int}/print", guards=[staff], name="checklist-print")
+async def printable(request: Request, checklist_id: FromPath[int]) -> Template:
+    checklist = await _visible(request, checklist_id)
+    return page("inspections/checklist_print.html", checklist=checklist, today=clock.local(clock.now()).date())
+
+
 @get("/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}", guards=[staff], name="checklist-item-back")
 async def back_to_item(checklist_id: FromPath[int], indicator_id: FromPath[int]) -> Redirect:
     """The address a refused plain-form save was shown at: reloading it goes back to the card."""
     return see_other(f"/inspect/checklists/{checklist_id}#item-{await checklists.item_code(indicator_id)}")
 
 
-ROUTES = [my_checklists, show_checklist, save_item, back_to_item]
+ROUTES = [my_checklists, show_checklist, summary, printable, save_item, back_to_item]
