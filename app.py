@@ -33,6 +33,7 @@ from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from inspections.checklists import audit_words as checklist_audit_words
 from inspections.checklists import pages as checklist_pages
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
@@ -206,6 +207,7 @@ def create_app() -> Litestar:
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
                                        web.HomeSection("rankings/_home.html", ranking_pages.home_section)],
-                     "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)]}),
+                     "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
+                     "audit_describers": [checklist_audit_words.describe]}),
         debug=settings.debug,
     )

@@ -188,6 +188,27 @@ class PagePart:
     shown_to: Callable[[accounts.SignedIn | None], bool]
 
 
+@dataclass(frozen=True)
+class AuditWords:
+    """An audit row as a person reads it: what it is about (names, not ids) and its old and new
+    values in words. A capability describes its own rows (wired in app.py, ``app.state``)."""
+
+    target: str
+    old: str
+    new: str
+
+
+# Given the rows of a page of the audit trail, the words for those it knows, by row id.
+AuditDescriber = Callable[[list[dict[str, Any]]], Awaitable[dict[int, AuditWords]]]
+
+
+async def audit_words(connection: ASGIConnection, entries: list[dict[str, Any]]) -> dict[int, AuditWords]:
+    words: dict[int, AuditWords] = {}
+    for describe in connection.app.state.get("audit_describers", []):
+        words.update(await describe(entries))
+    return words
+
+
 def page_parts(connection: ASGIConnection) -> list[str]:
     account = current_account(connection)
     return [part.template for part in connection.app.state.get("page_parts", []) if part.shown_to(account)]

@@ -81,3 +81,24 @@ def test_each_card_says_who_last_changed_it_and_when(visitor: Visitor, inspectio
     assert re.search(r"李强 于 \d{4}-\d\d-\d\d \d\d:\d\d 修改", card)
     start = response.text.index('id="item-B1"')
     assert "修改" not in text_of(response.text[start:response.text.index("</article>", start)])
+
+
+def test_the_audit_trail_names_the_unit_and_item_and_says_old_and_new_in_words(
+        visitor: Visitor, new_visitor, inspection: Inspection) -> None:
+    visitor.sign_in("liqiang")
+    answer(visitor, inspection, {"A1": ("2", "会议记录齐全"), "C8": ("1", ""), "V1": ("0", "")})
+    send(visitor, item_url(inspection, "A1"), "1.5", base_version=1)
+    office = new_visitor()
+    office.sign_in("wangmin")
+    response = office.get("/staff/audit")
+    rows = [re.sub(r"\s+", " ", text_of(row)) for row in re.findall(r"<tr>(.*?)</tr>", response.text, re.S)]
+    a1 = [row for row in rows if "集宁区（150902）· 2026-kh · A1 明确负责人和承办科室" in row]
+    assert len(a1) == 2
+    assert "checklist.answer" in a1[0] and "2 分；备注：会议记录齐全 1.5 分" in a1[0]  # newest first
+    assert "未作答 2 分；备注：会议记录齐全" in a1[1]
+    assert any("C8 信息公开目录和年度报告 未作答 1 次" in row for row in rows)
+    assert any("V1 " in row and "未作答 未触发" in row for row in rows)
+    checklist_id = inspection.checklists[JINING]
+    assert f">checklist:{checklist_id}:A1<" not in response.text  # the id is only in the filter's link
+    assert f'href="/staff/audit?target=checklist%3A{checklist_id}%3AA1"' in response.text
+    assert '{"value"' not in response.text and "&#34;value&#34;" not in response.text
