@@ -136,6 +136,7 @@
     if (item.problem && item.problemIsValue && acceptable(item, currentValue(item))) {
       item.problem = "";
       item.problemIsValue = false;
+      showPoints(item, localPoints(item, currentValue(item)));
       refreshItem(item);
     }
   }
