@@ -102,3 +102,18 @@ def test_the_audit_trail_names_the_unit_and_item_and_says_old_and_new_in_words(
     assert f">checklist:{checklist_id}:A1<" not in response.text  # the id is only in the filter's link
     assert f'href="/staff/audit?target=checklist%3A{checklist_id}%3AA1"' in response.text
     assert '{"value"' not in response.text and "&#34;value&#34;" not in response.text
+
+
+def test_a_conflict_without_script_keeps_the_other_inspectors_note_and_says_so(
+        visitor: Visitor, inspection: Inspection) -> None:
+    # The answer with a note is saved first; a plain form opened before it still says version 0.
+    visitor.sign_in("liqiang")
+    answer(visitor, inspection, {"C4": ("3", "动态信息更新滞后两周")})
+    response = visitor.post(item_url(inspection, "C4"), {"save_id": "form-c4-stale-1", "base_version": "0",
+                                                         "value": "4", "note": ""})
+    assert response.status_code == 409
+    start = response.text.index('id="item-C4"')
+    card = response.text[start:response.text.index("</article>", start)]
+    assert "备注：动态信息更新滞后两周" in text_of(card)
+    assert "对方的备注已附在下面的备注之后" in text_of(card)
+    assert re.search(r'<textarea[^>]*name="note"[^>]*>动态信息更新滞后两周</textarea>', card)
