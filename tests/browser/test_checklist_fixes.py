@@ -288,3 +288,30 @@ def test_signing_out_with_changes_still_waiting_asks_first(tab: Visit, open_roun
     assert page.evaluate("Object.keys(localStorage).filter(k => k.endsWith(':queue')).length") == 1
     assert not page.evaluate("caches.has('pingyi-pages-v1')")
     assert answers_on_server(open_round, FENGZHEN)["C9"][0] is None
+
+
+def test_without_javascript_a_refused_photo_is_said_on_its_card_and_its_address_leads_back(
+        open_tab: Any, open_round: Inspection) -> None:  # noqa: F811
+    tab = open_tab(java_script_enabled=False)
+    page = sign_in_to_checklist(tab, open_round, username="sunwei", department=FENGZHEN)
+    item = card(page, "C10")
+    item.locator(".photo-input").set_input_files(
+        files=[{"name": "扫描件.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\x00" * 64}])
+    with page.expect_navigation():
+        item.get_by_role("button", name="上传照片").click()
+    expect(card(page, "C10").get_by_role("alert")).to_have_text("只能上传 JPEG、PNG 或 WebP 格式的照片。")
+    expect(page.locator("main > .checklist > .alert")).to_have_count(0)  # not at the top of the page
+    # The address shown is the upload's: opening it again goes back to the checklist, at the card.
+    page.goto(page.url)
+    expect(page).to_have_url(re.compile(rf"/inspect/checklists/{open_round.checklists[FENGZHEN]}#item-C10$"))
+
+    # A file past the server's limit is refused before the upload sees it: the card says so, in words.
+    item = card(page, "C10")
+    too_big = b"\xff\xd8\xff" + b"\x00" * (12 * 1024 * 1024)
+    item.locator(".photo-input").set_input_files(
+        files=[{"name": "原图.jpg", "mimeType": "image/jpeg", "buffer": too_big}])
+    with page.expect_navigation():
+        item.get_by_role("button", name="上传照片").click()
+    expect(card(page, "C10").get_by_role("alert")).to_have_text("照片不能超过 10 MB，请压缩后重新上传。")
+    assert "Request Entity Too Large" not in page.content()
+    assert [row for row in evidence_on_server(open_round, FENGZHEN) if row["code"] == "C10"] == []
