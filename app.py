@@ -37,6 +37,8 @@ from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
 from inspections.annual_report import pages as annual_report_pages
 from inspections.annual_report.routes import ROUTES as ANNUAL_REPORT_ROUTES
+from inspections.checklists import audit_words as checklist_audit_words
+from inspections.checklists import pages as checklist_pages
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
@@ -81,6 +83,7 @@ def _template_engine() -> JinjaTemplateEngine:
         html_lang=lambda: i18n.HTML_LANG[i18n.active_language()],
         format_time=clock.format_local,
         signed_in=pass_context(lambda context: web.current_account(context["request"])),
+        page_parts=pass_context(lambda context: web.page_parts(context["request"])),
     )
     return JinjaTemplateEngine.from_environment(environment)
 
@@ -218,6 +221,8 @@ def create_app() -> Litestar:
                                        web.HomeSection("interviews/_home.html",
                                                        interview_pages.next_interview_section),
                                        web.HomeSection("annual_report/_home.html",
-                                                       annual_report_pages.home_section)]}),
+                                                       annual_report_pages.home_section)],
+                      "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
+                      "audit_describers": [checklist_audit_words.describe]}),
         debug=settings.debug,
     )

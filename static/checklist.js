@@ -19,8 +19,14 @@
   var TEXT_DELAY_MS = 600;
   var MAX_RETRY_MS = 30000;
   var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+  var MAX_PHOTO_SIDE = 2560;
+  var PHOTO_QUALITY = 0.85;
 
   root.classList.add("js-on");
+  // What the server last answered, kept beside the queue (static/outbox.js): a page opened from
+  // the copy kept offline may be older than it.
+  var outbox = window.pingyiOutbox || null;
+  var isCopy = !!document.querySelector('meta[name="pingyi-offline-copy"]');
 
   function text(name, values) {
     var template = root.getAttribute("data-text-" + name) || "";
@@ -72,7 +78,8 @@
       saved: { value: card.getAttribute("data-value") || "", note: noteOf(card) },
       inFlight: false,
       timer: null,
-      problem: ""
+      problem: "",
+      problemIsValue: false  // the problem is the value itself: it goes once the value is valid again
     };
   });
 
@@ -111,6 +118,27 @@
     if (item.kind === "veto") return 0;
     if (item.kind === "deduct") return Math.max(0, item.max - value * item.perOccurrence);
     return value;
+  }
+
+  // Whether the server will take this value (inspections/checklists/rules.py parse_value): used only
+  // to clear a refusal of the value as soon as the value is valid again.
+  function acceptable(item, valueText) {
+    if (valueText === "") return true;
+    var value = Number(String(valueText).replace("，", ".").replace("．", "."));
+    if (isNaN(value)) return false;
+    if (item.kind === "veto") return value === 0 || value === 1;
+    if (item.kind === "deduct") return value >= 0 && value <= 999 && Math.floor(value) === value;
+    var steps = value / pointStep;
+    return value >= 0 && value <= item.max + 1e-9 && Math.abs(steps - Math.round(steps)) < 1e-6;
+  }
+
+  function clearValueProblem(item) {
+    if (item.problem && item.problemIsValue && acceptable(item, currentValue(item))) {
+      item.problem = "";
+      item.problemIsValue = false;
+      showPoints(item, localPoints(item, currentValue(item)));
+      refreshItem(item);
+    }
   }
 
   function showPoints(item, points) {
@@ -155,7 +183,10 @@
     item.timer = window.setTimeout(function () {
       item.timer = null;
       if (changed(item)) enqueue(item);
-      else refreshBar();
+      else {
+        clearValueProblem(item);
+        refreshBar();
+      }
     }, TEXT_DELAY_MS);
     refreshBar();
   }
@@ -336,6 +367,7 @@
       entry.next = change;
     }
     item.problem = "";
+    item.problemIsValue = false;
     serverScores = null;
     persist();  // before anything is sent: a reload or a crash keeps it
     showPoints(item, localPoints(item, change.value));
@@ -385,6 +417,9 @@
       item.version = data.version;
       item.card.setAttribute("data-version", data.version);
       item.saved = { value: data.value === null ? "" : String(data.value), note: data.note || "" };
+      if (outbox) outbox.known.saved(checklistId, item.id, data);
+      showChanged(item, data.by, data.at);
+      showStatus(data.checklist_status, data.checklist_status_label);
       serverScores = trusted ? data : null;
       entry.sent = null;
       if (entry.next) {
@@ -416,6 +451,7 @@
       succeeded();
       // Refused for good: dropped from the queue; a 422 leaves the typed value in place to correct.
       item.problem = data.message || data.detail || String(status);
+      item.problemIsValue = status === 422;
       entry.sent = null;
       if (status === 422 && entry.next) {
         entry.sent = { save_id: newId(), base_version: item.version, value: entry.next.value, note: entry.next.note };
@@ -501,6 +537,7 @@
     var mine = latest(entry);
     var theirs = entry.conflict;
     box.textContent = "";
+    // Both answers with both notes, each said even when empty: nothing of theirs goes unseen.
     [[text("mine"), mine.value, mine.note], [text("theirs", { by: theirs.by, at: theirs.at }), theirs.value, theirs.note]]
       .forEach(function (row) {
         var line = document.createElement("p");
@@ -509,9 +546,23 @@
         var value = document.createElement("strong");
         value.textContent = describe(item, row[1]);
         line.append(label, value);
-        if (row[2]) line.append(" · " + row[2]);
+        var note = document.createElement("span");
+        note.className = "conflict-note";
+        note.textContent = " · " + text("note", { note: row[2] || text("no-note") });
+        line.append(note);
         box.append(line);
       });
+    // Keeping one's own answer keeps the other's note too, unless the inspector says otherwise here.
+    if (theirs.note && mine.note.indexOf(theirs.note) < 0) {
+      var keep = document.createElement("label");
+      keep.className = "choice keep-their-note";
+      var box2 = document.createElement("input");
+      box2.type = "checkbox";
+      box2.checked = true;
+      box2.className = "keep-their-note-input";
+      keep.append(box2, " " + text("keep-their-note", { by: theirs.by }));
+      box.append(keep);
+    }
     var actions = document.createElement("div");
     actions.className = "actions";
     var keepMine = document.createElement("button");
@@ -528,13 +579,21 @@
     box.append(actions);
   }
 
+  function mergedNote(mine, theirs) {
+    if (!theirs || mine.indexOf(theirs) >= 0) return mine;
+    return mine ? mine + "\n" + theirs : theirs;
+  }
+
   function useMine(item) {
     var entry = entryOf(item);
     if (!entry || !entry.conflict) return;
     var mine = latest(entry);
+    var keepTheirs = item.card.querySelector(".keep-their-note-input");
+    var note = keepTheirs && keepTheirs.checked ? mergedNote(mine.note, entry.conflict.note) : mine.note;
+    if (item.noteInput) item.noteInput.value = note;
     item.version = entry.conflict.version;
     queue[item.id] = {
-      sent: { save_id: newId(), base_version: entry.conflict.version, value: mine.value, note: mine.note },
+      sent: { save_id: newId(), base_version: entry.conflict.version, value: mine.value, note: note },
       next: null,
       conflict: null
     };
@@ -552,6 +611,8 @@
     item.version = theirs.version;
     item.card.setAttribute("data-version", theirs.version);
     item.saved = { value: theirs.value === null ? "" : String(theirs.value), note: theirs.note };
+    if (outbox) outbox.known.saved(checklistId, item.id, theirs);
+    showChanged(item, theirs.by, theirs.at);
     delete queue[item.id];
     persist();
     setValue(item, theirs.value);
@@ -691,10 +752,11 @@
     return li;
   }
 
-  function storedFigure(item, data, li) {
+  function storedFigure(item, data, li, uploadId) {
     var stored = document.createElement("li");
     stored.className = "photo";
     stored.setAttribute("data-evidence-id", data.id);
+    stored.setAttribute("data-upload-id", uploadId || data.upload_id || "");
     var link = document.createElement("a");
     link.href = data.url;
     var img = document.createElement("img");
@@ -742,7 +804,13 @@
         if (response.status === 200) {
           succeeded();
           forgetPhoto(record.upload_id);
-          storedFigure(item, data, li);
+          if (outbox) outbox.known.photo(checklistId, item.id, data, record.upload_id);
+          // Stored before (its answer was lost on the way): the page may show it already.
+          if (item.card.querySelector('.photo[data-evidence-id="' + data.id + '"]')) {
+            if (li) li.remove();
+          } else {
+            storedFigure(item, data, li, record.upload_id);
+          }
         } else if (response.status === 401) {
           signedOut = true;
           askToSignIn();
@@ -752,7 +820,8 @@
           succeeded();
           forgetPhoto(record.upload_id);
           if (li) li.remove();
-          item.problem = data.message || data.detail || text("photo-too-big");
+          // A 413 may come from a proxy in front of the app, in its own words: the page says it in its own.
+          item.problem = response.status === 413 ? text("photo-too-big") : (data.message || data.detail || String(response.status));
           refreshItem(item);
         } else {
           if (li) li.querySelector(".photo-state").textContent = text("photo-pending");
@@ -771,11 +840,47 @@
     Object.keys(photosWaiting).forEach(function (uploadId) { uploadPhoto(photosWaiting[uploadId]); });
   }
 
+  // A camera's photo is often over 10 MB: scaled here to at most MAX_PHOTO_SIDE on its longest side,
+  // as a JPEG, turned as the camera meant it (its EXIF orientation applied to the pixels, since the
+  // new file has no EXIF). A photo already small enough, in a type the server takes, goes as it is.
+  function prepared(file) {
+    var name = file.name || "photo.jpg";
+    var fine = /^image\/(jpeg|png|webp)$/.test(file.type) && file.size <= MAX_PHOTO_BYTES;
+    if (!window.createImageBitmap) return Promise.resolve({ blob: file, name: name, type: file.type });
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var longest = Math.max(bitmap.width, bitmap.height);
+      if (fine && longest <= MAX_PHOTO_SIDE) {
+        bitmap.close();
+        return { blob: file, name: name, type: file.type };
+      }
+      var scale = Math.min(1, MAX_PHOTO_SIDE / longest);
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve(blob ? { blob: blob, name: name.replace(/\.[^.]*$/, "") + ".jpg", type: "image/jpeg" }
+                       : { blob: file, name: name, type: file.type });
+        }, "image/jpeg", PHOTO_QUALITY);
+      });
+    }, function () {
+      return { blob: file, name: name, type: file.type };  // not a picture this browser reads: the server says why
+    });
+  }
+
   function photoChosen(item, input) {
     var files = Array.prototype.slice.call(input.files || []);
     input.value = "";
     files.forEach(function (file) {
-      if (file.size > MAX_PHOTO_BYTES) {
+      prepared(file).then(function (photo) { queuePhoto(item, photo); });
+    });
+  }
+
+  function queuePhoto(item, photo) {
+    {
+      if (photo.blob.size > MAX_PHOTO_BYTES) {
         item.problem = text("photo-too-big");
         refreshItem(item);
         return;
@@ -784,9 +889,9 @@
         upload_id: newId(),
         checklist_id: checklistId,
         indicator_id: item.id,
-        name: file.name || "photo.jpg",
-        type: file.type,
-        blob: file,
+        name: photo.name,
+        type: photo.type,
+        blob: photo.blob,
         created: Date.now()
       };
       item.problem = "";
@@ -797,7 +902,7 @@
         refreshBar();
         uploadPhoto(record);
       });
-    });
+    }
   }
 
   function deletePhoto(form) {
@@ -810,6 +915,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.status === 200 || response.status === 404) {
+          if (outbox) outbox.known.photoDeleted(checklistId, li.getAttribute("data-evidence-id"));
           li.remove();
         } else if (response.status === 401) {
           signedOut = true;
@@ -824,6 +930,78 @@
       refreshItem(item);
     });
   }
+
+  // ------------------------------------------------------------------ who changed it, the status
+
+  function showChanged(item, by, at) {
+    var line = item.card.querySelector(".item-changed");
+    if (!line || !at) return;
+    line.textContent = text("changed", { by: by || "", at: at });
+    line.hidden = false;
+  }
+
+  // The first save starts the checklist: the header says so at once, not after a reload.
+  function showStatus(status, label) {
+    if (!status || !label) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".checklist-status, #checklist-status"), function (el) {
+      if (el.getAttribute("data-status") === status) return;
+      el.textContent = label;
+      el.setAttribute("data-status", status);
+      el.className = el.className.replace(/\bstatus-[a-z_]+/, "status-" + status);
+    });
+  }
+
+  // What the server answered since the copy of this page was kept (saves and photos sent from this
+  // page or another, static/outbox.js), and refusals met while the checklist was not open.
+  function applyKnown() {
+    if (!outbox) return;
+    var known = outbox.known.read(checklistId);
+    Object.keys(known.items).forEach(function (id) {
+      var item = items[id], after = known.items[id];
+      if (!item || after.version <= item.version) {
+        delete known.items[id];  // the page knows it already
+        return;
+      }
+      item.version = after.version;
+      item.card.setAttribute("data-version", after.version);
+      item.saved = { value: after.value, note: after.note };
+      setValue(item, after.value);
+      if (item.noteInput) item.noteInput.value = after.note;
+      showPoints(item, localPoints(item, after.value));
+      showChanged(item, after.by, after.at);
+    });
+    if (known.status && isCopy) showStatus(known.status, known.status_label);
+    else delete known.status;
+    if (isCopy) {
+      Object.keys(known.photos).forEach(function (id) {
+        if (!items[id]) return;
+        known.photos[id].forEach(function (photo) {
+          if (root.querySelector('.photo[data-evidence-id="' + photo.id + '"]')) return;
+          storedFigure(items[id], { id: photo.id, url: photo.url, original_name: photo.name }, null, photo.upload_id);
+        });
+      });
+      known.deleted.forEach(function (evidenceId) {
+        var gone = root.querySelector('.photo[data-evidence-id="' + evidenceId + '"]');
+        if (gone) gone.remove();
+      });
+    } else {
+      known.photos = {};  // the page comes from the server: it has them all
+      known.deleted = [];
+    }
+    outbox.known.forget(checklistId, known);
+    var refused = outbox.problems.read(checklistId);
+    Object.keys(refused).forEach(function (id) {
+      if (items[id]) items[id].problem = refused[id];
+    });
+    outbox.problems.clear(checklistId);
+  }
+
+  // Typing not yet queued, for the warning before signing out (static/outbox.js).
+  window.pingyiChecklistUnsaved = function () {
+    return Object.keys(items).filter(function (id) { return items[id].timer; }).length;
+  };
+
+  applyKnown();
 
   // ------------------------------------------------------------------ wiring the cards
 
@@ -870,7 +1048,10 @@
       });
     });
     if (item.valueInput) {
-      item.valueInput.addEventListener("input", function () { saveLater(item); });
+      item.valueInput.addEventListener("input", function () {
+        clearValueProblem(item);
+        saveLater(item);
+      });
       item.valueInput.addEventListener("change", function () {
         if (changed(item)) saveNow(item);
       });
@@ -920,6 +1101,11 @@
   }).then(function (records) {
     records.forEach(function (record) {
       if (String(record.checklist_id) !== String(checklistId) || !items[record.indicator_id]) return;
+      // Stored already, its answer lost on the way: shown once, from the server, and never sent again.
+      if (root.querySelector('.photo[data-upload-id="' + record.upload_id + '"]:not(.pending)')) {
+        forgetPhoto(record.upload_id);
+        return;
+      }
       photosWaiting[record.upload_id] = record;
       photoFigure(items[record.indicator_id], record);
     });

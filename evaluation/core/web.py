@@ -243,6 +243,41 @@ class HomeSection:
     load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
 
 
+@dataclass(frozen=True)
+class PagePart:
+    """A capability's part of every page's ``<head>`` (a script), for the accounts it is for;
+    wired in app.py (``app.state``), as the home page's sections are."""
+
+    template: str
+    shown_to: Callable[[accounts.SignedIn | None], bool]
+
+
+@dataclass(frozen=True)
+class AuditWords:
+    """An audit row as a person reads it: what it is about (names, not ids) and its old and new
+    values in words. A capability describes its own rows (wired in app.py, ``app.state``)."""
+
+    target: str
+    old: str
+    new: str
+
+
+# Given the rows of a page of the audit trail, the words for those it knows, by row id.
+AuditDescriber = Callable[[list[dict[str, Any]]], Awaitable[dict[int, AuditWords]]]
+
+
+async def audit_words(connection: ASGIConnection, entries: list[dict[str, Any]]) -> dict[int, AuditWords]:
+    words: dict[int, AuditWords] = {}
+    for describe in connection.app.state.get("audit_describers", []):
+        words.update(await describe(entries))
+    return words
+
+
+def page_parts(connection: ASGIConnection) -> list[str]:
+    account = current_account(connection)
+    return [part.template for part in connection.app.state.get("page_parts", []) if part.shown_to(account)]
+
+
 async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str, Any]]]:
     shown = []
     for section in connection.app.state.get("home_sections", []):

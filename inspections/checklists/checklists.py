@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from evaluation.core import audit, clock
 from evaluation.core.accounts import SignedIn
@@ -33,7 +34,7 @@ from inspections.checklists.rules import (
 from inspections.checklists.saves import SaveOutcome, save
 from inspections.checklists.scoring import ChecklistScore, as_decimal
 from inspections.checklists.store import START_CHECKLIST, UPDATE_ANSWER
-from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, RoundStatus
+from inspections.tables import CHECKLIST_STATUS_LABELS, Checklist, ChecklistStatus, Indicator, RoundStatus
 
 __all__ = [
     "EDITABLE", "MAX_NOTE_LENGTH", "MAX_OCCURRENCES", "SAVE_ID", "AnswerError", "CategoryState",
@@ -49,6 +50,7 @@ class EvidenceFile:
     content_type: str
     size: int
     url: str
+    upload_id: str = ""  # the page's own id for the upload: a queued copy of it is recognised by it
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class ItemState:
     answered: bool
     points: Decimal | None
     evidence: list[EvidenceFile] = field(default_factory=list)
+    changed_by: str = ""  # who saved the answer last, and when
+    changed_at: dt.datetime | None = None
+
+    @property
+    def changed_at_text(self) -> str:
+        return clock.local(self.changed_at).strftime("%Y-%m-%d %H:%M") if self.changed_at else ""
 
 
 @dataclass(frozen=True)
@@ -135,9 +143,11 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
     indicators = await Checklist.raw(
         """
         SELECT i.id AS indicator_id, i.code, i.parent_code, i.title, i.kind, i.max_points, i.per_occurrence,
-               i.scoring_rule, a.id AS answer_id, a.value, a.note, a.version
+               i.scoring_rule, a.id AS answer_id, a.value, a.note, a.version, a.answered_at,
+               COALESCE(NULLIF(acc.display_name, ''), acc.username) AS answered_by
         FROM indicator i
         LEFT JOIN checklist_answer a ON a.indicator = i.id AND a.checklist = {}
+        LEFT JOIN account acc ON acc.id = a.answered_by
         WHERE i.system = {}
         ORDER BY i.position, i.id
         """,
@@ -146,7 +156,7 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
     ).run()
     evidence_rows = await Checklist.raw(
         """
-        SELECT e.id, e.answer, e.original_name, e.content_type, e.size
+        SELECT e.id, e.answer, e.original_name, e.content_type, e.size, e.upload_id
         FROM evidence e JOIN checklist_answer a ON a.id = e.answer
         WHERE a.checklist = {}
         ORDER BY e.uploaded_at, e.id
@@ -157,7 +167,7 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
     for row in evidence_rows:
         evidence.setdefault(row["answer"], []).append(
             EvidenceFile(id=row["id"], original_name=row["original_name"], content_type=row["content_type"],
-                         size=row["size"], url=f"/inspect/evidence/{row['id']}")
+                         size=row["size"], url=f"/inspect/evidence/{row['id']}", upload_id=row["upload_id"] or "")
         )
     score = scoring.score(indicators)
     categories: list[CategoryState] = []
@@ -181,6 +191,8 @@ async def checklist_for(account: SignedIn, checklist_id: int) -> ChecklistPage |
             answer_id=row["answer_id"], value=value, note=row["note"] or "", version=row["version"] or 0,
             answered=value is not None, points=scoring.item_points(row["kind"], max_points, per_occurrence, value),
             evidence=evidence.get(row["answer_id"], []),
+            changed_by=row["answered_by"] or "" if row["answered_at"] else "",
+            changed_at=as_datetime(row["answered_at"]),
         )
         # Items list after their category (position order); an orphan would be a broken import.
         items_of.setdefault(row["parent_code"], []).append(item)
@@ -256,3 +268,17 @@ async def record_answer(answer_id: int, value: Decimal | None, note: str, actor:
         answer_audit(row["value"], row["note"]), answer_audit(value, note),
     )
     return version
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A timestamp from either engine (SQLite's raw queries give text) as an aware datetime."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    moment = dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+async def item_code(indicator_id: int) -> str:
+    """An item's code, which names its card on the page (#item-CODE)."""
+    row = await Indicator.select(Indicator.code).where(Indicator.id == indicator_id).first()
+    return row["code"] if row else ""

@@ -54,6 +54,13 @@ class EvidenceNotFound(LookupError):
     """Not there, or not visible to this account: both are a 404."""
 
 
+TOO_LARGE = "too_large"  # how a plain form's refusal for size is named in the page's address
+
+
+def too_large_message() -> str:
+    return _("照片不能超过 10 MB，请压缩后重新上传。")
+
+
 def new_upload_id() -> str:
     return uuid.uuid4().hex
 
@@ -171,7 +178,7 @@ async def store_photo(account: SignedIn, checklist_id: int, indicator_id: int, u
     if not content:
         raise EvidenceError(_("请选择一张照片。"))
     if len(content) > MAX_PHOTO_BYTES:
-        raise EvidenceError(_("照片不能超过 10 MB，请压缩后重新上传。"))
+        raise EvidenceError(too_large_message())
     kind = sniff(content)
     if kind is None:
         raise EvidenceError(_("只能上传 JPEG、PNG 或 WebP 格式的照片。"))
@@ -233,8 +240,3 @@ async def delete_photo(account: SignedIn, evidence_id: int) -> tuple[int, str]:
     with contextlib.suppress(OSError):
         (evidence_dir() / row["stored_name"]).unlink()
     return row["checklist"], code
-
-
-async def item_code(indicator_id: int) -> str:
-    row = await Indicator.select(Indicator.code).where(Indicator.id == indicator_id).first()
-    return row["code"] if row else ""

@@ -23,6 +23,7 @@ from inspections.checklists.rules import AnswerError, locked_message, value_text
 from inspections.checklists.scoring import ChecklistScore, as_decimal, format_points
 from inspections.checklists.store import Stored, parsed, replay, store_sqlite
 from inspections.checklists.store_postgres import store_postgres
+from inspections.tables import CHECKLIST_STATUS_LABELS, ChecklistStatus
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ async def save(account: SignedIn, checklist_id: int, indicator_id: int, save_id:
         if replayed is None:
             raise
         stored = replayed
-    return _outcome(stored, value_text, note)
+    return _outcome(stored, value_text, note, account)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,14 +72,18 @@ async def save(account: SignedIn, checklist_id: int, indicator_id: int, save_id:
 
 
 def _saved_body(row: dict[str, Any], version: int, value: Any, note: str, score: ChecklistScore,
-                replayed: bool) -> dict[str, Any]:
+                replayed: bool, account: SignedIn, at: Any) -> dict[str, Any]:
     value = as_decimal(value)
     points = scoring.item_points(row["kind"], as_decimal(row["max_points"]), as_decimal(row["per_occurrence"]), value)
+    # A save starts a checklist that was not started (the page's header says so at once).
+    status = ChecklistStatus.in_progress.value if row["status"] == ChecklistStatus.not_started.value else row["status"]
     return {
         "status": "saved", "version": version, "value": format_points(value), "note": note or "",
         "points": format_points(points), "answered": score.answered, "total": score.total,
         "inspection": format_points(score.inspection), "bonus": format_points(score.bonus), "veto": score.veto,
-        "replayed": replayed,
+        "replayed": replayed, "by": account.display_name or account.username,
+        "at": clock.local(at).strftime("%Y-%m-%d %H:%M") if at else "",
+        "checklist_status": status, "checklist_status_label": _(CHECKLIST_STATUS_LABELS[status]),
     }
 
 
@@ -91,7 +96,7 @@ def _conflict_body(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _outcome(stored: Stored, value_text: str, note: str) -> SaveOutcome | None:
+def _outcome(stored: Stored, value_text: str, note: str, account: SignedIn) -> SaveOutcome | None:
     """The answer, made in the caller's task so its messages are in the caller's language."""
     if stored.step == "missing" or stored.row is None:
         return None
@@ -100,8 +105,9 @@ def _outcome(stored: Stored, value_text: str, note: str) -> SaveOutcome | None:
         return SaveOutcome("invalid", {"status": "invalid", "message": _("保存编号无效，请刷新页面后重试。")}, code)
     if stored.step == "replayed":
         score = scoring.score(stored.progress or [])
-        return SaveOutcome("saved", _saved_body(row, row["saved_version"], row["value"], row["note"], score, True),
-                           code)
+        body = _saved_body(row, row["saved_version"], row["value"], row["note"], score, True, account,
+                           row["answered_at"])
+        return SaveOutcome("saved", body, code)
     if stored.step == "locked":
         message = locked_message(row["round_status"], row["status"], bool(row["is_member"]))
         return SaveOutcome("locked", {"status": "locked", "message": message}, code)
@@ -119,5 +125,6 @@ def _outcome(stored: Stored, value_text: str, note: str) -> SaveOutcome | None:
         message = _("这份考核清单刚刚被提交或锁定，答案不能修改。")
         return SaveOutcome("locked", {"status": "locked", "message": message}, code)
     score = scoring.score(stored.progress or [])
-    return SaveOutcome("saved", _saved_body(row, stored.version, stored.value, stored.note, score, False), code)
+    body = _saved_body(row, stored.version, stored.value, stored.note, score, False, account, stored.at)
+    return SaveOutcome("saved", body, code)
 

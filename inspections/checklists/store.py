@@ -15,6 +15,7 @@ says what was found and done, and the caller words the answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
@@ -98,6 +99,7 @@ class Stored:
     note: str = ""
     progress: list[dict[str, Any]] | None = None  # the checklist's rows for scoring (replayed, saved)
     current: dict[str, Any] | None = None  # the answer as it is now (conflict)
+    at: dt.datetime | None = None  # when it was written (saved)
 
 
 def _visible(account: SignedIn, row: dict[str, Any]) -> bool:
@@ -192,7 +194,7 @@ def _store_sqlite(db: sqlite3.Connection, account: SignedIn, checklist_id: int, 
     db.execute(_INSERT_SAVE_SQLITE, (save_id, row["answer_id"], version, account.id, now))
     db.execute(_INSERT_AUDIT_SQLITE, _audit_entry(row, account.username, value, clean_note))
     progress = db.execute(_PROGRESS_SQLITE, (checklist_id, row["system"])).fetchall()
-    return Stored("saved", row, version, value, clean_note, progress=progress)
+    return Stored("saved", row, version, value, clean_note, progress=progress, at=now)
 
 
 async def store_sqlite(account: SignedIn, checklist_id: int, indicator_id: int, save_id: str, base_version: Any,

@@ -167,8 +167,9 @@ async def store_postgres(account: SignedIn, checklist_id: int, indicator_id: int
         except AnswerError:
             valid = False
     statement = _SAVE if checklist_id in _started_checklists else _SAVE_FIRST
+    now = clock.now()
     found = await _query(
-        "fetchrow", statement, account.id, save_id or "", checklist_id, indicator_id, value, clean_note, clock.now(),
+        "fetchrow", statement, account.id, save_id or "", checklist_id, indicator_id, value, clean_note, now,
         valid, base if base is not None else -1, account.username,
         audit.encode(answer_audit(value, clean_note)), *(indicator or (None, None, None)),
     )
@@ -188,7 +189,7 @@ async def store_postgres(account: SignedIn, checklist_id: int, indicator_id: int
             _started_checklists.clear()
         _started_checklists.add(checklist_id)
     if written:
-        return Stored("saved", row, row["version"] + 1, value, clean_note, progress=progress)
+        return Stored("saved", row, row["version"] + 1, value, clean_note, progress=progress, at=now)
     if row["saved_version"] is None and row["version"] != base:
         # The locks re-read the answer row, not the save ids: the save id may have been stored by
         # the save this one waited for (the same save sent twice at once). Asked again, it shows.

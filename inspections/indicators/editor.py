@@ -60,7 +60,7 @@ def _editor_problems(edited: Row, after: list[Row]) -> dict[str, str]:
     for problem in check_structure(after):
         if problem.code == edited.code:
             errors.setdefault(problem.field, problem.message)
-        elif problem.field == "max_points" and problem.code == category:
+        elif problem.field == "max_points" and category in (problem.code, problem.category):
             errors.setdefault("max_points", problem.message)
         elif problem.field == "kind" and not edited.parent_code:
             errors.setdefault("kind", _("指标项 {code}：").format(code=problem.code) + problem.message)

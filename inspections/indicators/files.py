@@ -33,6 +33,7 @@ from inspections.indicators.rules import (
     Row,
     check_fields,
     check_structure,
+    duplicate_codes,
     parse_step,
     points_text,
     row_values,
@@ -83,9 +84,11 @@ def validate_rows(lines: list[tuple[int, dict[str, str]]], year: int,
             rows.append(row)
         if found:
             problems[line] = found
-    # The rules across rows are checked on the rows that are themselves valid: a row refused
-    # for its own fields is already listed, and its code cannot be trusted.
-    for problem in check_structure(rows):
+    # A code repeated is found over every line, whatever else is wrong with its first one; the
+    # other rules across rows are checked on the rows that are themselves valid.
+    for problem in duplicate_codes([(line, (values["code"] or "").strip()) for line, values in lines]):
+        problems.setdefault(problem.line, []).append(problem.message)
+    for problem in check_structure(rows, duplicates=False):
         problems.setdefault(problem.line, []).append(problem.message)
     messages = [_("第 {line} 行：").format(line=line) + _("；").join(found) for line, found in sorted(problems.items())]
     if not lines:

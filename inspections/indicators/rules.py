@@ -140,22 +140,36 @@ class Problem:
     code: str  # the row it is about
     field: str
     message: str
+    category: str = ""  # the category whose total it is about (a category past its max)
 
 
-def check_structure(rows: list[Row]) -> list[Problem]:
-    """The rules across rows: codes unique, two levels, items under a category of their kind, and
-    each category's items' maxima within the category's max (PRODUCT.md §4)."""
+def duplicate_codes(lines: list[tuple[int, str]]) -> list[Problem]:
+    """Every (line, code) whose code an earlier line already has, whatever else is wrong with
+    either line: a file's rows are checked for this before their own fields are trusted."""
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
+    for line, code in lines:
+        if not code:
+            continue
+        if code in first_line:
+            problems.append(Problem(line, code, "code", _("代码 {code} 与第 {line} 行重复").format(
+                code=code, line=first_line[code])))
+        else:
+            first_line[code] = line
+    return problems
+
+
+def check_structure(rows: list[Row], duplicates: bool = True) -> list[Problem]:
+    """The rules across rows: codes unique (unless ``duplicates`` is False, when the caller has
+    checked them over more rows), two levels, items under a category of their kind, and each
+    category's items' maxima within the category's max (PRODUCT.md §4). A category past its max
+    is reported on the line of the item that takes its running total past it, in row order."""
+    problems = duplicate_codes([(row.line, row.code) for row in rows]) if duplicates else []
     by_code: dict[str, Row] = {}
     for row in rows:
-        if row.code in first_line:
-            problems.append(Problem(row.line, row.code, "code", _("代码 {code} 与第 {line} 行重复").format(
-                code=row.code, line=first_line[row.code])))
-        else:
-            first_line[row.code] = row.line
-            by_code[row.code] = row
+        by_code.setdefault(row.code, row)
     totals: dict[str, Decimal] = {}
+    pushed_past: dict[str, Row] = {}
     for row in rows:
         if not row.parent_code:
             continue
@@ -173,12 +187,14 @@ def check_structure(rows: list[Row]) -> list[Problem]:
                     "类目 {parent} 的类型为 {category}，其下的指标项只能是 {allowed}").format(
                         parent=parent.code, category=parent.kind, allowed="、".join(allowed))))
             totals[parent.code] = totals.get(parent.code, Decimal(0)) + row.max_points
-    for code, total in totals.items():
+            if totals[parent.code] > parent.max_points and parent.code not in pushed_past:
+                pushed_past[parent.code] = row
+    for code, item in pushed_past.items():
         category = by_code[code]
-        if total > category.max_points:
-            problems.append(Problem(category.line, code, "max_points", _(
-                "类目 {code}（{title}）下各指标项分值合计 {total}，超过类目分值 {max}").format(
-                    code=code, title=category.title, total=points_text(total), max=points_text(category.max_points))))
+        problems.append(Problem(item.line, item.code, "max_points", _(
+            "类目 {code}（{title}）下各指标项分值合计 {total}，超过类目分值 {max}").format(
+                code=code, title=category.title, total=points_text(totals[code]),
+                max=points_text(category.max_points)), category=code))
     return sorted(problems, key=lambda problem: problem.line)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from evaluation.core import clock
 from evaluation.core.tables import AuditEntry, DepartmentGroup, Role
 from inspections.checklists.scoring import format_points
 from inspections.tables import AnswerSave, Checklist, ChecklistAnswer, Indicator, InspectionRound, Team, TeamMember
@@ -75,10 +76,12 @@ def test_a_save_stores_the_value_and_note_and_starts_the_checklist(visitor: Visi
     response = send(visitor, item_url(inspection, "A1"), "1.5", note="会议记录缺一份")
     assert response.status_code == 200, response.text
     body = response.json()
+    row = answer_row(inspection, "A1")
+    # Who saved it and when, and the checklist's status now, for the page's card and header.
     assert body == {"status": "saved", "version": 1, "value": "1.5", "note": "会议记录缺一份", "points": "1.5",
                     "answered": 1, "total": 19, "inspection": "1.5", "bonus": "0", "veto": False,
-                    "replayed": False}
-    row = answer_row(inspection, "A1")
+                    "replayed": False, "by": "李强", "at": clock.local(row["answered_at"]).strftime("%Y-%m-%d %H:%M"),
+                    "checklist_status": "in_progress", "checklist_status_label": "填写中"}
     assert (row["value"], row["note"], row["version"]) == (Decimal("1.5"), "会议记录缺一份", 1)
     assert row["answered_at"] is not None
     assert checklist_status(inspection) == "in_progress"

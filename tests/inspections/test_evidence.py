@@ -117,6 +117,53 @@ def test_a_photo_over_10_mb_is_refused(liqiang: Visitor, inspection: Inspection,
     assert [row["size"] for row in evidence_rows()] == [10 * 1024 * 1024]
 
 
+def test_a_plain_form_refusal_is_shown_on_the_items_card_and_its_address_leads_back(
+        liqiang: Visitor, inspection: Inspection) -> None:
+    url = photos_url(inspection, "B3")
+    response = send_photo(liqiang, url, "现场.gif", b"GIF89a" + b"\x00" * 50, as_json=False)
+    assert response.status_code == 422
+    card = response.text[response.text.index('id="item-B3"'):response.text.index('id="category-C"')]
+    assert 'id="photo-error-B3" role="alert">只能上传 JPEG、PNG 或 WebP 格式的照片。' in card
+    assert 'aria-describedby="photo-error-B3"' in card
+    top = response.text[:response.text.index('id="item-A1"')]
+    assert "只能上传" not in top  # not at the top of the page
+    # The page was shown at the upload's address: opening it again goes back to the checklist.
+    again = liqiang.get(url, follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/inspect/checklists/{inspection.checklists['150902']}#item-B3"
+    item_url = url.removesuffix("/photos")
+    assert liqiang.get(item_url, follow_redirects=False).headers["location"].endswith("#item-B3")
+    assert evidence_rows() == []
+
+
+def test_an_upload_past_the_servers_limit_is_refused_in_the_chosen_language(
+        liqiang: Visitor, inspection: Inspection) -> None:
+    far_too_big = JPEG + b"\x00" * (12 * 1024 * 1024)
+    response = send_photo(liqiang, photos_url(inspection, "B3"), "原图.jpg", far_too_big, upload_id="huge-photo-1")
+    assert response.status_code == 413
+    assert response.json() == {"status": "too_large", "message": "照片不能超过 10 MB，请压缩后重新上传。"}
+    # A plain form is refused before it reaches the upload (the CSRF check reads the body): it is
+    # sent back to the checklist, with the message on the card.
+    response = send_photo(liqiang, photos_url(inspection, "B3"), "原图.jpg", far_too_big, as_json=False)
+    assert response.status_code == 303
+    response = liqiang.get(response.headers["location"], follow_redirects=False)
+    checklist = f"/inspect/checklists/{inspection.checklists['150902']}"
+    assert response.headers["location"] == f"{checklist}?refused=too_large&item=B3#item-B3"
+    response = liqiang.get(response.headers["location"])
+    assert response.status_code == 200 and "Request Entity Too Large" not in response.text
+    assert 'id="photo-error-B3" role="alert">照片不能超过 10 MB' in response.text
+
+    liqiang.get("/language/en")
+    response = send_photo(liqiang, photos_url(inspection, "B3"), "original.jpg", far_too_big, upload_id="huge-photo-2")
+    assert response.status_code == 413
+    assert response.json()["message"] == "A photo may be at most 10 MB. Please make it smaller and upload it again."
+    response = send_photo(liqiang, photos_url(inspection, "B3"), "original.jpg", far_too_big, as_json=False)
+    response = liqiang.get(response.headers["location"], follow_redirects=True)
+    assert "A photo may be at most 10 MB." in text_of(response.text)
+    assert "Request Entity Too Large" not in response.text
+    assert evidence_rows() == []
+
+
 def test_a_plain_form_upload_goes_back_to_the_item(liqiang: Visitor, inspection: Inspection) -> None:
     response = send_photo(liqiang, photos_url(inspection, "B3"), "公开栏.jpg", JPEG, as_json=False)
     assert response.status_code == 303

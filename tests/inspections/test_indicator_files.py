@@ -69,7 +69,7 @@ def test_a_bad_file_is_refused_whole_with_every_problem_listed_by_row(office):
     rows[5]["max_points"] = "三"  # line 7
     rows[6]["max_points"] = "2.25"  # line 8
     rows[7]["title"] = ""  # line 9
-    rows[10]["max_points"] = "30"  # line 12: C2 2 → 30 pushes category C (line 10) past 79
+    rows[10]["max_points"] = "30"  # line 12: C2 2 → 30; C6 (line 16) then takes category C past 79
     rows[12]["code"] = "C1"  # line 14: C1 is on line 11
     rows[16]["per_occurrence"] = ""  # line 18: deduct without per_occurrence
     rows[18]["year"] = "2016"  # line 20
@@ -85,7 +85,7 @@ def test_a_bad_file_is_refused_whole_with_every_problem_listed_by_row(office):
         "第 7 行：分值“三”不是数字",
         "第 8 行：分值 2.25 无效：须为不小于 0 的数，且为 0.5 的整数倍",
         "第 9 行：名称为空",
-        "第 10 行：类目 C（政府信息公开）下各指标项分值合计",
+        "第 16 行：类目 C（政府信息公开）下各指标项分值合计 102，超过类目分值 79",
         "第 14 行：代码 C1 与第 11 行重复",
         "第 18 行：扣分项（deduct）须填写每次扣分（per_occurrence）",
         "第 20 行：年份 2016 与指定的年份 2026 不一致",
@@ -94,6 +94,31 @@ def test_a_bad_file_is_refused_whole_with_every_problem_listed_by_row(office):
         assert expected in page, expected
     assert 'value="2026"' in response.text  # the form keeps what was typed
     assert run(IndicatorSystem.count()) == 0 and run(Indicator.count()) == 0 and run(AuditEntry.count()) == 0
+
+
+def test_a_repeated_code_is_named_even_when_its_first_line_is_wrong_too(office):
+    rows = sample_rows()
+    rows[9]["title"] = ""  # line 11: C1 without a name
+    rows[12]["code"] = "C1"  # line 14: C1 again, otherwise a good row
+    response = upload(office, csv_of(rows))
+    page = text_of(response.text)
+    assert response.status_code == 422
+    assert "第 11 行：名称为空" in page
+    assert "第 14 行：代码 C1 与第 11 行重复" in page
+    assert run(IndicatorSystem.count()) == 0
+
+
+def test_an_item_that_takes_its_category_past_the_max_is_named_on_its_own_line(office):
+    rows = sample_rows()
+    extra = {**rows[3], "code": "A4", "title": "新增一项", "max_points": "1"}
+    rows.insert(4, extra)  # line 6, after A3: A totals 7 of 6
+    response = upload(office, csv_of(rows))
+    page = text_of(response.text)
+    assert response.status_code == 422
+    assert "文件有 1 处问题" in page
+    assert "第 6 行：类目 A（组织保障）下各指标项分值合计 7，超过类目分值 6" in page
+    assert "第 2 行" not in page  # not on the category's line
+    assert run(IndicatorSystem.count()) == 0
 
 
 def test_a_file_of_another_year_is_refused_row_by_row(office):

@@ -92,3 +92,17 @@ def test_the_demo_publishes_last_years_notification_with_a_corrected_second_vers
     before = counts()
     assert cli.main(["demo"]) == 0
     assert counts() == before
+
+
+def test_the_demos_inspector_can_take_checklists_offline_at_once(visitor, capsys):
+    assert cli.main(["demo"]) == 0
+    capsys.readouterr()
+    run(Account.update({Account.password: PASSWORD_HASH}).where(Account.username == "inspector1"))
+    visitor.sign_in("inspector1")
+    page = visitor.get("/inspect").text
+    assert page.count('data-checklist-path="/inspect/checklists/') == 6  # 第一组's six units
+    assert "全部下载以便离线使用" in page and "outbox.js" in page
+    worker = visitor.get("/inspect/sw.js")
+    assert worker.status_code == 200 and worker.headers["service-worker-allowed"] == "/inspect"
+    assert worker.headers["content-type"].startswith("text/javascript") and "pingyi-pages-v1" in worker.text
+    assert "没有离线副本" in text_of(visitor.get("/inspect/offline").text)

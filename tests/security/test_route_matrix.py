@@ -212,6 +212,14 @@ ROUTES: dict[str, Entry] = {
         indicator_id="item_a"),
     "POST /inspect/checklists/{checklist_id:int}/items/{indicator_id:int}/photos": Entry(
         TEAM_A, {"checklist_id": "checklist_a", "indicator_id": "item_a"}, files={"photo": ("p.jpg", JPEG)}),
+    "GET /inspect/checklists/{checklist_id:int}/items/{indicator_id:int}": entry(
+        READERS | TEAM_A, checklist_id="checklist_a", indicator_id="item_a"),
+    "GET /inspect/checklists/{checklist_id:int}/items/{indicator_id:int}/photos": entry(
+        READERS | TEAM_A, checklist_id="checklist_a", indicator_id="item_a"),
+    "GET /inspect/checklists/{checklist_id:int}/summary": entry(READERS | TEAM_A, checklist_id="checklist_a"),
+    "GET /inspect/checklists/{checklist_id:int}/print": entry(READERS | TEAM_A, checklist_id="checklist_a"),
+    "GET /inspect/offline": entry(INSPECTORS),
+    "GET /inspect/sw.js": entry(INSPECTORS),
     "GET /inspect/evidence/{evidence_id:int}": entry(READERS | TEAM_A, evidence_id="evidence_a"),
     "POST /inspect/evidence/{evidence_id:int}/delete": entry(TEAM_A, evidence_id="evidence_a"),
     "POST /inspect/checklists/{checklist_id:int}/submit": entry(TEAM_A, checklist_id="checklist_a"),
@@ -382,6 +390,15 @@ def _sent_to_sign_in(response: Any) -> bool:
     return response.status_code in {302, 303} and response.headers.get("location", "").startswith("/staff/login")
 
 
+def _leads_to_a_refusal(visitor: Visitor, response: Any) -> bool:
+    """A redirect (a GET on a POST-only address goes back to its page) is no success if the page
+    it leads to refuses this person."""
+    if response.status_code not in {302, 303} or response.request.method != "GET":
+        return False
+    landed = visitor.get(response.headers["location"], follow_redirects=False)
+    return landed.status_code in REFUSED or _sent_to_sign_in(landed)
+
+
 def _answer(visitor: Visitor, method: str, url: str, entry: Entry, world: dict[str, str]) -> Any:
     if method == "GET":
         return visitor.get(url, follow_redirects=False)
@@ -424,7 +441,7 @@ def test_nobody_uses_a_route_they_may_not_and_everyone_reaches_the_pages_they_ma
             elif allowed:
                 if status in {401, 403, 404} or _sent_to_sign_in(response):
                     unexpected.append(f"{role:12} {method} {url}: {status}, though allowed")
-            elif not (status in REFUSED or _sent_to_sign_in(response)):
+            elif not (status in REFUSED or _sent_to_sign_in(response) or _leads_to_a_refusal(visitor, response)):
                 unexpected.append(f"{role:12} {method} {url}: {status}, though not allowed")
             elif counts is not None and run(_row_counts(counts_sql)) != counts:
                 unexpected.append(f"{role:12} {method} {url}: refused ({status}) but rows were added or removed")

@@ -1,3 +1,3 @@
-from inspections.checklists.routes import checklists, evidence, review, score_imports
+from inspections.checklists.routes import checklists, evidence, offline, review, score_imports
 
-ROUTES = [*checklists.ROUTES, *evidence.ROUTES, *review.ROUTES, *score_imports.ROUTES]
+ROUTES = [*checklists.ROUTES, *evidence.ROUTES, *offline.ROUTES, *review.ROUTES, *score_imports.ROUTES]

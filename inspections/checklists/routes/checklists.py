@@ -11,13 +11,14 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from evaluation.core import clock
 from evaluation.core.i18n import _
 from evaluation.core.tables import Role
 from evaluation.core.web import asks_for_json, current_account, page, require, see_other, staff
-from inspections.checklists import checklists
+from inspections.checklists import checklists, evidence, summaries
 from inspections.tables import CHECKLIST_STATUS_LABELS
 
 inspector = require(Role.inspector)
@@ -47,8 +48,11 @@ def _conflict_message(conflict: dict[str, Any]) -> str:
 
 
 @get("/inspect/checklists/{checklist_id:int}", guards=[staff], name="checklist")
-async def show_checklist(request: Request, checklist_id: FromPath[int]) -> Template:
-    return await _checklist_page(request, checklist_id)
+async def show_checklist(request: Request, checklist_id: FromPath[int], refused: FromQuery[str] = "",
+                         item: FromQuery[str] = "") -> Template:
+    # An upload too large for the server, refused before it reached its handler (no script).
+    photo_error = {"code": item, "message": evidence.too_large_message()} if refused == evidence.TOO_LARGE else None
+    return await _checklist_page(request, checklist_id, photo_error=photo_error)
 
 
 @post("/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}", guards=[staff], name="checklist-save")
@@ -76,4 +80,30 @@ async def save_item(request: Request, checklist_id: FromPath[int], indicator_id:
     )
 
 
-ROUTES = [my_checklists, show_checklist, save_item]
+async def _visible(request: Request, checklist_id: int) -> checklists.ChecklistPage:
+    checklist = await checklists.checklist_for(current_account(request), checklist_id)
+    if checklist is None:
+        raise NotFoundException()
+    return checklist
+
+
+@get("/inspect/checklists/{checklist_id:int}/summary", guards=[staff], name="checklist-summary")
+async def summary(request: Request, checklist_id: FromPath[int]) -> Template:
+    checklist = await _visible(request, checklist_id)
+    return page("inspections/checklist_summary.html", checklist=checklist, account=current_account(request),
+                summaries=summaries.summarise(checklist), lost_points=summaries.lost_points)
+
+
+@get("/inspect/checklists/{checklist_id:int}/print", guards=[staff], name="checklist-print")
+async def printable(request: Request, checklist_id: FromPath[int]) -> Template:
+    checklist = await _visible(request, checklist_id)
+    return page("inspections/checklist_print.html", checklist=checklist, today=clock.local(clock.now()).date())
+
+
+@get("/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}", guards=[staff], name="checklist-item-back")
+async def back_to_item(checklist_id: FromPath[int], indicator_id: FromPath[int]) -> Redirect:
+    """The address a refused plain-form save was shown at: reloading it goes back to the card."""
+    return see_other(f"/inspect/checklists/{checklist_id}#item-{await checklists.item_code(indicator_id)}")
+
+
+ROUTES = [my_checklists, show_checklist, summary, printable, save_item, back_to_item]
