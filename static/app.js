@@ -1,11 +1,25 @@
 // Only what hypermedia cannot do. Loaded after htmx (both deferred).
 (function () {
   "use strict";
+  // What the other scripts of the app share (checklist.js, outbox.js load after this one).
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  window.Pingyi = { csrfToken: csrfToken, newId: newId };
   // The CSRF token is renewed at every sign-in (it belongs to one session): send the current one,
   // so a page loaded before signing in again in another tab keeps working.
   document.addEventListener("htmx:configRequest", function (event) {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) { event.detail.headers["x-csrftoken"] = decodeURIComponent(match[1]); }
+    var token = csrfToken();
+    if (token) { event.detail.headers["x-csrftoken"] = token; }
   });
   // Tell the user when a request never reached the server, instead of failing silently.
   document.addEventListener("htmx:sendError", function () {

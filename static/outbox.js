@@ -27,17 +27,8 @@
     });
   }
 
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
+  var newId = window.Pingyi.newId;
+  var csrfToken = window.Pingyi.csrfToken;
 
   // An instant as the app shows every time: Asia/Shanghai, "2026-12-08 10:32".
   function localTime(iso) {

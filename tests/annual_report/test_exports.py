@@ -10,26 +10,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import posixpath
 import re
-import shutil
-import subprocess
 import zipfile
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from defusedxml import ElementTree
 from openpyxl import load_workbook
 
 from evaluation.core.tables import DepartmentGroup
 from tests.annual_report.conftest import TEXTS, report_figures, write_report
 from tests.conftest import add_department, run, text_of
+from tests.workbooks import assert_sound_and_opened_by_libreoffice
 
 PRINT = "/annual-reports/2026/units/150902"
 XLSX = "/annual-reports/2026/units/150902/report.xlsx"
-SOFFICE_PACKAGES = "apt-get install -y --no-install-recommends libreoffice-calc fonts-wqy-microhei"
 SHEETS = ["T2a 第二十条第（一）项", "T2b 第二十条第（五）项", "T2c 第二十条第（六）项", "T2d 第二十条第（八）项",
           "T3 收到和处理政府信息公开申请情况", "T4 政府信息公开行政复议、行政诉讼情况"]
 
@@ -126,43 +121,7 @@ def test_a_name_that_looks_like_a_formula_stays_text(visitor, people):
 
 def test_the_workbook_is_sound_and_libreoffice_converts_it_to_pdf(visitor, submitted, tmp_path):
     content = visitor.get(XLSX).content
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        assert archive.testzip() is None
-        names = set(archive.namelist())
-        parts = {name: ElementTree.fromstring(archive.read(name)) for name in names
-                 if name.endswith((".xml", ".rels"))}
-        assert "xl/workbook.xml" in parts and "[Content_Types].xml" in parts
-    for name, tree in parts.items():
-        if not name.endswith(".rels"):
-            continue
-        folder = posixpath.dirname(posixpath.dirname(name))
-        for relationship in tree:
-            if relationship.get("TargetMode") == "External":
-                continue
-            target = relationship.get("Target")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            assert path in names, f"{name} points to a missing {path}"
-    workbook = load_workbook(io.BytesIO(content))
-    for sheet in workbook:
-        ranges = list(sheet.merged_cells.ranges)
-        for position, first in enumerate(ranges):
-            assert all(first.isdisjoint(other) for other in ranges[position + 1:]), f"{sheet.title}: {first}"
-
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI opens the workbook with LibreOffice, and soffice is missing: {SOFFICE_PACKAGES}")
-        pytest.skip(f"LibreOffice is not installed, the workbook was not opened by a real client: {SOFFICE_PACKAGES}")
-    source = tmp_path / "report.xlsx"
-    source.write_bytes(content)
-    # A profile of its own: another soffice running on the machine would otherwise hold the lock.
-    result = subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                            capture_output=True, text=True, timeout=180)
-    pdf = tmp_path / "report.pdf"
-    # soffice exits 0 even when it fails: the PDF and a clean stderr are the verdict.
-    assert "Error:" not in result.stderr, result.stderr
-    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), (result.stdout, result.stderr)
+    assert_sound_and_opened_by_libreoffice(content, tmp_path, "report")
 
 
 def test_the_statistics_are_open_data_once_submitted(visitor, submitted):

@@ -55,11 +55,15 @@ def counted(inspection: Inspection) -> dict[str, Any]:
     async def query() -> dict[str, Any]:
         checklists = list(inspection.checklists.values())
         answers = ChecklistAnswer.select(ChecklistAnswer.id).where(ChecklistAnswer.checklist.is_in(checklists))
+        # Only these checklists' rows: a late request of an earlier test must not count here.
+        ours = AuditEntry.target.like(f"checklist:{checklists[0]}:%")
+        for checklist_id in checklists[1:]:
+            ours |= AuditEntry.target.like(f"checklist:{checklist_id}:%")
         return {
             "saves": await AnswerSave.count().where(AnswerSave.answer.is_in(answers)),
-            "answer_audit": await AuditEntry.count().where(AuditEntry.action == "checklist.answer"),
+            "answer_audit": await AuditEntry.count().where((AuditEntry.action == "checklist.answer") & ours),
             "photos": await Evidence.count().where(Evidence.answer.is_in(answers)),
-            "photo_audit": await AuditEntry.count().where(AuditEntry.action == "checklist.photo"),
+            "photo_audit": await AuditEntry.count().where((AuditEntry.action == "checklist.photo") & ours),
         }
 
     return in_a_thread(query)

@@ -12,10 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import posixpath
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -24,7 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from defusedxml import ElementTree
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
@@ -37,6 +32,7 @@ from inspections.rankings import drafts, exclusions, snapshots
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, Indicator, InspectionRound
 from tests.conftest import add_department, open_period, reason_id, run
 from tests.inspections.conftest import Inspection
+from tests.workbooks import assert_sound_and_opened_by_libreoffice
 
 JINING, FENGZHEN, EDUCATION, FINANCE = "150902", "150981", "SZ03", "SZ10"
 # Unit names the office typed, each of which a spreadsheet would run, and one with a bell character.
@@ -44,7 +40,6 @@ LOOKS_LIKE_FORMULAS = {"X1": '=HYPERLINK("http://x","y")', "X2": "+1", "X3": "@S
 BELL = ("X5", "铃\x07声局")
 DRAFT_URL = "/staff/rounds/2026-kh/ranking/ranking.xlsx"
 CSV_URL = "/staff/rounds/2026-kh/ranking/ratings.csv"
-SOFFICE_PACKAGES = "apt-get install -y --no-install-recommends libreoffice-calc fonts-wqy-microhei"
 
 
 async def _cover(inspection: Inspection, department_id: int) -> int:
@@ -288,43 +283,7 @@ def test_names_that_look_like_formulas_stay_text_in_the_workbook_and_the_ratings
 
 def test_the_workbook_is_sound_and_libreoffice_opens_it(office, ranked_round, tmp_path):
     content = office.get(DRAFT_URL).content
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        assert archive.testzip() is None
-        names = set(archive.namelist())
-        parts = {name: ElementTree.fromstring(archive.read(name)) for name in names
-                 if name.endswith((".xml", ".rels"))}
-        assert "xl/workbook.xml" in parts and "[Content_Types].xml" in parts
-    for name, tree in parts.items():
-        if not name.endswith(".rels"):
-            continue
-        folder = posixpath.dirname(posixpath.dirname(name))  # xl/_rels/workbook.xml.rels → xl
-        for relationship in tree:
-            if relationship.get("TargetMode") == "External":
-                continue
-            target = relationship.get("Target")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            assert path in names, f"{name} points to a missing {path}"
-    workbook = load_workbook(io.BytesIO(content))
-    for sheet in workbook:
-        ranges = list(sheet.merged_cells.ranges)
-        for position, first in enumerate(ranges):
-            assert all(first.isdisjoint(other) for other in ranges[position + 1:]), f"{sheet.title}: {first}"
-
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI opens the workbook with LibreOffice, and soffice is missing: {SOFFICE_PACKAGES}")
-        pytest.skip(f"LibreOffice is not installed, the workbook was not opened by a real client: {SOFFICE_PACKAGES}")
-    source = tmp_path / "ranking.xlsx"
-    source.write_bytes(content)
-    # A profile of its own: another soffice running on the machine would otherwise hold the lock.
-    result = subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                            capture_output=True, text=True, timeout=180)
-    pdf = tmp_path / "ranking.pdf"
-    # soffice exits 0 even when it fails: the PDF and a clean stderr are the verdict.
-    assert "Error:" not in result.stderr, result.stderr
-    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), (result.stdout, result.stderr)
+    assert_sound_and_opened_by_libreoffice(content, tmp_path, "ranking")
 
 
 def test_the_ratings_csv_streams_every_rating_of_the_rounds_units_without_voter_ids(office, ranked_round,
