@@ -155,6 +155,11 @@ def test_a_photo_stored_just_before_the_connection_dropped_is_shown_and_deleted_
         };
       })""") == 0
 
+    # The inspector deletes the photo they see: once its picture has loaded (a picture still on
+    # its way when the photo is deleted would rightly answer 404; the pictures load when in view).
+    photos.locator("img").scroll_into_view_if_needed()
+    page.wait_for_function("""() => [...document.querySelectorAll('.photo img')]
+        .every(image => image.complete && image.naturalWidth > 0)""")
     photos.get_by_role("button", name=re.compile("^删除")).click()
     expect(card(page, "C6").locator(".photo")).to_have_count(0)
     page.reload()
