@@ -11,6 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 KINDS = ("single", "multiple", "scale", "matrix", "number", "text")
 OPERATORS = ("equals", "includes")
@@ -38,6 +39,20 @@ class Condition:
     question: str
     operator: str  # 'equals' (single, scale) or 'includes' (multiple)
     option: str
+    # Further options of the same question: the condition holds for any of them (XLSForm's
+    # `${a} = 'x' or ${a} = 'y'`). The builder pages edit `option` only.
+    others: tuple[str, ...] = ()
+
+    def options(self) -> tuple[str, ...]:
+        return (self.option, *self.others)
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        answer = answers.get(self.question)
+        if answer is None or answer == "" or answer == []:
+            return False
+        if isinstance(answer, list):
+            return any(option in answer for option in self.options())
+        return str(answer) in self.options()
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,15 @@ class Question:
     integer: bool = False  # number only: whole numbers (XLSForm integer) or decimals
     max_length: int | None = None  # text only, in characters
     condition: Condition | None = None
+    # Further conditions that must all hold too (XLSForm's `… and …`); imported, not edited here.
+    also: tuple[Condition, ...] = ()
+
+    def conditions(self) -> tuple[Condition, ...]:
+        return ((self.condition,) if self.condition else ()) + self.also
+
+    def shown(self, answers: dict[str, Any]) -> bool:
+        """Whether the question is asked, given the answers so far (hidden ones count as unanswered)."""
+        return all(condition.holds(answers) for condition in self.conditions())
 
     def option_names(self) -> tuple[str, ...]:
         return tuple(option.name for option in self.options)
@@ -82,6 +106,10 @@ class SurveySettings:
 
 @dataclass(frozen=True)
 class SurveyForm:
+    """Answers, as stored in a draft and a response, are a dict by question name: single → option
+    name, multiple → list of option names, scale → int 1–5, matrix → {row name: int 1–5},
+    number → the number as a decimal string, text → str. Unanswered questions are absent."""
+
     settings: SurveySettings
     pages: tuple[Page, ...] = field(default_factory=tuple)
 
@@ -113,16 +141,16 @@ def problems(form: SurveyForm) -> list[str]:
             names = question.option_names()
             if len(set(names)) != len(names):
                 found.append(f"question {question.name!r} has an option name twice")
-            condition = question.condition
-            if condition is not None:
+            for condition in question.conditions():
                 target = form.question(condition.question)
                 if target is None or condition.question not in seen or condition.question == question.name:
                     found.append(f"question {question.name!r} depends on a question that is not before it")
                 elif condition.operator not in OPERATORS:
                     found.append(f"question {question.name!r} has unknown operator {condition.operator!r}")
                 elif target.kind == "scale":
-                    if condition.option not in {str(point) for point in SCALE_POINTS}:
+                    if not set(condition.options()) <= {str(point) for point in SCALE_POINTS}:
                         found.append(f"question {question.name!r} depends on a scale point that does not exist")
-                elif target.kind not in ("single", "multiple") or condition.option not in target.option_names():
+                elif target.kind not in ("single", "multiple") or not set(condition.options()) <= set(
+                        target.option_names()):
                     found.append(f"question {question.name!r} depends on an option that does not exist")
     return found

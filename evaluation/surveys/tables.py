@@ -63,6 +63,9 @@ class SurveyQuestion(Table, tablename="survey_question"):
     condition_question = Varchar(length=64, null=True, default=None)
     condition_operator = Varchar(length=10, null=True, default=None)
     condition_option = Varchar(length=64, null=True, default=None)
+    # The rest of an imported condition (definition.Condition.others, Question.also):
+    # {"others": [option, …], "also": [[question, operator, option, [others…]], …]}.
+    condition_more = JSON(default={})
 
 
 class SurveyOption(Table, tablename="survey_option"):

@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
 
-ID = "2026-12-06T19:23:16:000000"
+ID = "2026-12-06T19:23:48:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "one response per browser and per invitation code; one draft per respondent"
 
