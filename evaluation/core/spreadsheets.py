@@ -113,6 +113,10 @@ def _xlsx_sheets(content: bytes, first_only: bool = False) -> dict[str, list[lis
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             sheets = workbook.worksheets[:1] if first_only else workbook.worksheets
+            for sheet in sheets:
+                # LibreOffice may declare a sheet of 1,048,576 rows by 1,024 columns around a hundred
+                # real rows; read-only openpyxl would pad every row out to that size.
+                sheet.reset_dimensions()
             return {sheet.title: [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
                     for sheet in sheets}
         finally:
