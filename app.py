@@ -35,6 +35,7 @@ from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from evaluation.surveys.routes import ROUTES as SURVEY_ROUTES
 from inspections.annual_report import pages as annual_report_pages
 from inspections.annual_report.routes import ROUTES as ANNUAL_REPORT_ROUTES
 from inspections.checklists import audit_words as checklist_audit_words
@@ -181,6 +182,7 @@ def create_app() -> Litestar:
             *CORE_ROUTES,
             *RATING_ROUTES,
             *INTERVIEW_ROUTES,
+            *SURVEY_ROUTES,
             *INDICATOR_ROUTES,
             *ROUND_ROUTES,
             *CHECKLIST_ROUTES,

@@ -33,6 +33,14 @@ async def find_survey(code_or_id: str) -> dict[str, Any] | None:
     return row
 
 
+async def department_of(survey: dict[str, Any]) -> dict[str, Any] | None:
+    """The department a survey is bound to, shown on the survey's page and the department's."""
+    if survey["department"] is None:
+        return None
+    return await Department.select(Department.code, Department.name).where(
+        Department.id == survey["department"]).first()
+
+
 async def response_count(survey_id: int) -> int:
     return await SurveyResponse.count().where(SurveyResponse.survey == survey_id)
 

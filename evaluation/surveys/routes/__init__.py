@@ -1,0 +1,5 @@
+from evaluation.surveys.routes import answering
+
+ROUTES = [
+    *answering.ROUTES,
+]
