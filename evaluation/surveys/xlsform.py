@@ -50,6 +50,8 @@ MATRIX_APPEARANCE = "table-list"
 TRUE_WORDS = {"yes", "true", "true()", "1"}
 FALSE_WORDS = {"", "no", "false", "false()", "0"}
 SCALE_NAMES = tuple(str(point) for point in SCALE_POINTS)
+MAX_NAME = 64  # names of questions, pages and options, as stored
+MAX_TITLE = 200  # a survey's and a page's title, as stored
 
 
 class XLSFormError(ValueError):
@@ -111,6 +113,8 @@ def read_xlsform(filename: str, content: bytes, settings: SurveySettings) -> Imp
                          introduction=introduction or settings.introduction),
         pages=tuple(pages),
     )
+    if len(form.settings.title) > MAX_TITLE:
+        reasons.items.append(_("settings 表的 form_title 太长（上限 {n} 个字符）。").format(n=MAX_TITLE))
     if not reasons.items:
         if not form.questions():
             reasons.items.append(_("survey 表中没有题目。"))
@@ -157,6 +161,9 @@ def _read_choices(rows: list[_Row], reasons: _Reasons) -> dict[str, list[Option]
             reasons.choices(row.line, _("list_name 和 name 都必须填写。"))
             continue
         options = lists.setdefault(list_name, [])
+        if len(name) > MAX_NAME:
+            reasons.choices(row.line, _("选项名称 {name} 太长（上限 {n} 个字符）。").format(name=name, n=MAX_NAME))
+            continue
         if any(option.name == name for option in options):
             reasons.choices(row.line, _("选项列表 {list} 中的选项 {name} 重复。").format(list=list_name, name=name))
             continue
@@ -263,6 +270,8 @@ class _Builder:
         elif name in self.page_names:
             self.reasons.survey(line, _("页面名称 {name} 重复。").format(name=name))
         self.page_names.add(name)
+        if len(title) > MAX_TITLE:
+            self.reasons.survey(line, _("页面标题太长（上限 {n} 个字符）。").format(n=MAX_TITLE))
         self.page = {"line": line, "name": name, "title": title, "hint": hint, "group": group,
                      "conditions": conditions or [], "required": required, "questions": []}
 
