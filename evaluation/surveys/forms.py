@@ -191,3 +191,15 @@ async def store_definition(form: SurveyForm, actor: str, survey_id: int | None =
         await audit.record(actor, "survey.create" if old is None else "survey.change", f"survey:{form.settings.code}",
                            old=_summary(old) if old else None, new=_summary(form))
     return new_id
+
+
+async def survey_list() -> list[dict[str, Any]]:
+    """Every survey, newest first, with its department and response count (one query each)."""
+    rows = await Survey.select(Survey.id, Survey.code, Survey.title, Survey.opens_at, Survey.closes_at,
+                               Survey.by_invitation, Survey.public_results, Survey.department.name).order_by(
+        Survey.id, ascending=False)
+    counts = {row["survey"]: row["n"] for row in await SurveyResponse.raw(
+        "SELECT survey, COUNT(*) AS n FROM survey_response GROUP BY survey")}
+    for row in rows:
+        row["responses"] = counts.get(row["id"], 0)
+    return rows

@@ -1,5 +1,6 @@
-from evaluation.surveys.routes import answering
+from evaluation.surveys.routes import answering, office
 
 ROUTES = [
     *answering.ROUTES,
+    *office.ROUTES,
 ]
