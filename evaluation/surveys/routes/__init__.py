@@ -1,6 +1,7 @@
-from evaluation.surveys.routes import answering, office
+from evaluation.surveys.routes import answering, exchange, office
 
 ROUTES = [
     *answering.ROUTES,
     *office.ROUTES,
+    *exchange.ROUTES,
 ]
