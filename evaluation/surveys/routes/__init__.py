@@ -1,7 +1,8 @@
-from evaluation.surveys.routes import answering, exchange, office
+from evaluation.surveys.routes import answering, exchange, office, results
 
 ROUTES = [
     *answering.ROUTES,
     *office.ROUTES,
     *exchange.ROUTES,
+    *results.ROUTES,
 ]
