@@ -107,6 +107,25 @@ def survey_responses(args: argparse.Namespace) -> None:
     print(f"已导出答卷 written: {target}")
 
 
+def _open_or_close(args: argparse.Namespace) -> None:
+    from evaluation.core import clock
+    from evaluation.surveys import forms
+
+    async def work() -> dict[str, Any]:
+        survey = await forms.find_survey(args.survey)
+        if survey is None:
+            raise CommandError(f"找不到调查 no such survey: {args.survey}")
+        change = forms.open_now if args.action == "open" else forms.close_now
+        return await change(actor(), survey)
+
+    survey = run(work)
+    if args.action == "open":
+        until = clock.format_local(survey["closes_at"]) if survey["closes_at"] else "—"
+        print(f"已开始 opened: {survey['code']} {survey['title']} (截止 closes: {until})")
+    else:
+        print(f"已结束 closed: {survey['code']} {survey['title']} ({clock.format_local(survey['closes_at'])})")
+
+
 def register(commands: Any) -> Any:
     """The `survey` command and its exchange subcommands; returns the subparsers, so that the
     survey's other commands (open, close) are added beside them."""
@@ -129,4 +148,9 @@ def register(commands: Any) -> Any:
     p.add_argument("survey", help="code or numeric id")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx|FILE.csv")
     p.set_defaults(handler=survey_responses)
+
+    for action, text in (("open", "take answers from now on"), ("close", "take no more answers from now on")):
+        p = survey.add_parser(action, help=text)
+        p.add_argument("survey", help="code or numeric id")
+        p.set_defaults(handler=_open_or_close)
     return survey
