@@ -139,6 +139,13 @@ ROUTES: dict[str, Entry] = {
     "POST /staff/reasons/{reason_id:int}/activate": entry(OFFICE_ONLY, reason_id="reason"),
     "POST /staff/reasons/{reason_id:int}/move": entry(OFFICE_ONLY, {"direction": "down"}, reason_id="reason"),
     # 线上访谈
+    # surveys: the office moves them in and out (XLSForm, responses); readers download
+    "GET /staff/surveys/import": entry(OFFICE_ONLY),
+    "POST /staff/surveys/import": Entry(OFFICE_ONLY, form={"code": "matrix-check"},
+                                        files={"file": ("f.xlsx", b"not a workbook")}),
+    "GET /staff/surveys/{survey_id:int}/xlsform.xlsx": entry(READERS, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/responses.xlsx": entry(READERS, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/responses.csv": entry(READERS, survey_id="survey"),
     "GET /interviews": entry(EVERYONE),
     "GET /interviews/calendar.ics": entry(EVERYONE),
     "GET /interviews/{code:str}": entry(EVERYONE, code="interview"),
