@@ -138,7 +138,6 @@ ROUTES: dict[str, Entry] = {
     "POST /staff/reasons/{reason_id:int}/deactivate": entry(OFFICE_ONLY, reason_id="reason"),
     "POST /staff/reasons/{reason_id:int}/activate": entry(OFFICE_ONLY, reason_id="reason"),
     "POST /staff/reasons/{reason_id:int}/move": entry(OFFICE_ONLY, {"direction": "down"}, reason_id="reason"),
-    # 线上访谈
     # surveys: the office moves them in and out (XLSForm, responses); readers download
     "GET /staff/surveys/import": entry(OFFICE_ONLY),
     "POST /staff/surveys/import": Entry(OFFICE_ONLY, form={"code": "matrix-check"},
@@ -146,6 +145,7 @@ ROUTES: dict[str, Entry] = {
     "GET /staff/surveys/{survey_id:int}/xlsform.xlsx": entry(READERS, survey_id="survey"),
     "GET /staff/surveys/{survey_id:int}/responses.xlsx": entry(READERS, survey_id="survey"),
     "GET /staff/surveys/{survey_id:int}/responses.csv": entry(READERS, survey_id="survey"),
+    # 线上访谈
     "GET /interviews": entry(EVERYONE),
     "GET /interviews/calendar.ics": entry(EVERYONE),
     "GET /interviews/{code:str}": entry(EVERYONE, code="interview"),
