@@ -79,6 +79,7 @@ def demo(_: argparse.Namespace) -> None:
     from evaluation.core import demo as core_demo
     from evaluation.interviews import demo as interview_demo
     from evaluation.ratings import demo as rating_demo
+    from evaluation.surveys import demo as survey_demo
     from inspections import demo as inspection_demo
     from inspections.annual_report import demo as annual_report_demo
     from inspections.rankings import demo as ranking_demo
@@ -86,10 +87,11 @@ def demo(_: argparse.Namespace) -> None:
     created = run(core_demo.load)
     run(rating_demo.load)
     run(interview_demo.load)
+    surveyed = run(survey_demo.load)
     inspectors = run(inspection_demo.load)
     published = run(ranking_demo.load)
     reported = run(annual_report_demo.load)
-    if not created and inspectors is None and not published and not reported:
+    if not created and inspectors is None and not published and not reported and not surveyed:
         print("演示数据已存在，未做改动 (demo data already loaded)")
         return
     created.update(inspectors or {})
