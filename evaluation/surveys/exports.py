@@ -215,11 +215,10 @@ class _Writer:
             answers = _answers(row["answers"])
             self.tally.add(self.form, answers)
             response_id, created_at, channel = _fixed(row)
-            cells: list[Any] = [response_id, spreadsheets.time_cell(sheet, created_at),
-                                spreadsheets.text_cell(sheet, self.words.channels[channel])]
-            # Numbers go in as plain values (a styled cell each would cost a third of the time);
-            # every string is what a person chose or typed, so it goes in as text, never a formula.
-            cells.extend(spreadsheets.text_cell(sheet, value) if isinstance(value, str) else value
+            cells: list[Any] = [response_id, spreadsheets.time_cell(sheet, created_at), self.words.channels[channel]]
+            # Numbers go in as plain values and strings as text that cannot run as a formula: a
+            # styled cell each would triple the time of 100,000 rows.
+            cells.extend(spreadsheets.bulk_text(sheet, value) if isinstance(value, str) else value
                          for value in raw_values(answers, self.table))
             sheet.append(cells)
 
