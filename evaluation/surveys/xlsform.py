@@ -309,7 +309,14 @@ class _Builder:
     def _question(self, row: _Row, kind: str) -> None:
         name, label = row.get("name"), row.get("label")
         required = self._required(row)
-        if not NAME_PATTERN.match(name):
+        # A matrix row's name is the matrix's name, "_", then the row's: only the row's part is
+        # stored, and held to the length of a name.
+        if self.matrix is not None:
+            valid = bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)) and len(
+                name.removeprefix(f"{self.matrix['name']}_")) <= MAX_NAME
+        else:
+            valid = bool(NAME_PATTERN.match(name))
+        if not valid:
             self.reasons.survey(row.line, _("名称 {name} 无效：只能用字母、数字和下划线，且不以数字开头。").format(
                 name=name or "—"))
             return

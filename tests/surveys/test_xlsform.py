@@ -254,3 +254,14 @@ def test_a_file_without_a_survey_sheet_is_refused() -> None:
     with pytest.raises(XLSFormError) as refused:
         read_xlsform("x.xlsx", out.getvalue(), SETTINGS)
     assert "survey" in refused.value.reasons[0]
+
+
+def test_a_long_matrix_name_with_long_row_names_survives_the_round_trip() -> None:
+    long_name = "m" * 60
+    form = SurveyForm(SurveySettings(code="long", title="长名称"), (
+        Page("p", "", (Question(long_name, "matrix", "矩阵", required=True,
+                                options=(Option("r" * 60, "第一行"), Option("2", "第二行"))),)),
+    ))
+    content = exported(form)
+    pyxform_converts(content)
+    assert read_xlsform("long.xlsx", content, form.settings).form == form
