@@ -141,6 +141,7 @@ class Tally:
             elif question.kind == "matrix" and isinstance(answer, dict):
                 for row, point in answer.items():
                     self._count(f"{name}/{row}", str(point))
+                    self.answered[f"{name}/{row}"] = self.answered.get(f"{name}/{row}", 0) + 1
             elif question.kind in ("single", "scale"):
                 self._count(name, str(answer))
             elif question.kind == "number":
@@ -262,7 +263,9 @@ class _Writer:
         if question.kind == "scale":
             return [(str(point), (question.name, str(point)), answered) for point in SCALE_POINTS]
         if question.kind == "matrix":
-            return [(f"{row.label}：{point}", (f"{question.name}/{row.name}", str(point)), answered)
+            # Each row's percentages are of the people who answered that row.
+            return [(f"{row.label}：{point}", (f"{question.name}/{row.name}", str(point)),
+                     self.tally.answered.get(f"{question.name}/{row.name}", 0))
                     for row in question.options for point in SCALE_POINTS]
         return []
 

@@ -150,6 +150,9 @@ def test_the_responses_workbook_has_summary_raw_and_codebook(office: Visitor, su
     overall = next(index for index, row in enumerate(summary) if row[0] == "总体满意度")
     assert summary[overall][1:3] == ["回答人数", 3]
     assert summary[overall + 4][1:4] == ["4", 2, pytest.approx(0.6667)]
+    # A matrix row's percentages are of the people who answered that row.
+    assert [row[1:4] for row in summary if row[1] in ("及时性：5", "完整性：3")] == [["及时性：5", 1, 0.5],
+                                                                                  ["完整性：3", 1, 1]]
     age = next(index for index, row in enumerate(summary) if row[0] == "您的年龄")
     assert [row[1:3] for row in summary[age + 1:age + 6]] == [["人数", 2], ["平均值", 47.75], ["中位数", 47.75],
                                                                ["最小值", 35], ["最大值", 60.5]]
