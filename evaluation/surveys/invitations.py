@@ -76,6 +76,6 @@ def codes_workbook(survey: dict[str, Any], rows: list[dict[str, Any]], entry_url
         sheet.append([spreadsheets.number_cell(sheet, row["serial"]), spreadsheets.text_cell(sheet, row["code"]),
                       spreadsheets.text_cell(sheet, survey["title"]),
                       spreadsheets.text_cell(sheet, _("是") if row["used"] else _("否")),
-                      spreadsheets.text_cell(sheet, f"{entry_url}?code={row['code']}")])
+                      spreadsheets.text_cell(sheet, f"{entry_url}?invitation={row['code']}")])
     return Download(filename=f"{survey['title']}-{_('邀请码')}.xlsx", fallback=f"survey-codes-{survey['id']}.xlsx",
                     content=spreadsheets.save(workbook))

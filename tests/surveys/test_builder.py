@@ -106,8 +106,10 @@ def test_invitation_codes_are_issued_exported_printed_and_answer_once_each(offic
     codes = run(SurveyCode.select(SurveyCode.code).order_by(SurveyCode.serial))
     assert len(codes) == 3
     sheet = load_workbook(io.BytesIO(office.get(f"/staff/surveys/{survey_id}/codes.xlsx").content)).active
-    printed = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    printed = [row[1] for row in rows]
     assert len(printed) == 3 and printed[0].replace("-", "") == codes[0]["code"]
+    assert rows[0][4].endswith(f"/surveys/2026-my?invitation={printed[0]}")
     slips = office.get(f"/staff/surveys/{survey_id}/slips")
     assert printed[2] in slips.text and "/surveys/2026-my" in slips.text
 
@@ -124,8 +126,8 @@ def test_invitation_codes_are_issued_exported_printed_and_answer_once_each(offic
                                           "action": "next", **fields})
     stored = run(SurveyResponse.select(SurveyResponse.code, SurveyResponse.voter_id))
     assert len(stored) == 1 and stored[0]["voter_id"] is None and stored[0]["code"] is not None
-    again = new_visitor()
-    again.post("/surveys/2026-my/invitation", {"invitation": printed[0]})
+    again = new_visitor()  # the link of the workbook, opened on another phone
+    assert "您已提交过这份问卷" in text_of(again.get(f"/surveys/2026-my?invitation={printed[0]}").text)
     assert "您已提交过这份问卷" in text_of(again.get("/surveys/2026-my").text)
 
 
