@@ -226,6 +226,8 @@ def create_app() -> Litestar:
                                                        interview_pages.next_interview_section),
                                        web.HomeSection("annual_report/_home.html",
                                                        annual_report_pages.home_section)],
+                      "department_sections": [web.DepartmentSection("surveys/_department.html",
+                                                                    survey_pages.department_section)],
                       "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
                       "audit_describers": [checklist_audit_words.describe]}),
         debug=settings.debug,

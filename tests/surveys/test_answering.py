@@ -16,6 +16,7 @@ from evaluation.core import clock
 from evaluation.core.database import is_postgres
 from evaluation.surveys.tables import Survey, SurveyDraft, SurveyResponse, SurveyText
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
+from tests.surveys.conftest import build, satisfaction_form
 
 URL = "/surveys/2026-my"
 
@@ -167,3 +168,11 @@ def test_a_response_is_stored_whole_or_not_at_all_when_a_write_fails_midway(visi
                                                                   else "")))
         if is_postgres(piccolo_conf.DB):
             run(piccolo_conf.DB.run_ddl("DROP FUNCTION refuse_text()"))
+
+
+def test_a_survey_bound_to_a_department_is_shown_on_both_pages(visitor: Visitor, people: dict[str, str]) -> None:
+    build(satisfaction_form(department_code="150902"))
+    assert "集宁区" in text_of(visitor.get(URL).text)
+    department = visitor.get("/departments/150902")
+    assert 'href="/surveys/2026-my"' in department.text and "政务公开满意度调查" in text_of(department.text)
+    assert 'href="/surveys/2026-my"' not in visitor.get("/departments/150981").text
