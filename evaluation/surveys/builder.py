@@ -260,6 +260,8 @@ def add_page(survey: SurveyForm, title: str) -> SurveyForm:
 def remove_page(survey: SurveyForm, page_index: int) -> SurveyForm:
     if not 0 <= page_index < len(survey.pages) or survey.pages[page_index].questions:
         raise BuildError(_("只能删除没有问题的页。"))
+    if len(survey.pages) == 1:
+        raise BuildError(_("问卷至少要有一页。"))
     return dataclasses.replace(survey, pages=tuple(p for i, p in enumerate(survey.pages) if i != page_index))
 
 

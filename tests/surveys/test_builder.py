@@ -138,3 +138,21 @@ def test_the_auditor_reads_the_builder_but_cannot_change_it(visitor: Visitor, pe
     assert page.status_code == 200 and "添加问题" not in page.text
     assert visitor.post(f"/staff/surveys/{survey_id}/questions/advice/delete").status_code == 403
     assert "advice" in outline(survey_id)
+
+
+def test_pages_are_added_and_only_an_empty_page_that_is_not_the_last_one_is_removed(office: Visitor) -> None:
+    created = office.post("/staff/surveys", {**SETTINGS, "code": "empty"}, follow_redirects=False)
+    survey_id = int(created.headers["location"].split("/")[3].split("?")[0])
+    only = office.post(f"/staff/surveys/{survey_id}/pages/0/delete")
+    assert only.status_code == 422 and "问卷至少要有一页" in text_of(only.text)
+    assert "这份问卷还没有问题" in text_of(office.get("/surveys/empty").text)
+    assert office.post("/surveys/empty", {"page": "0", "action": "submit"}).status_code == 422
+    assert run(SurveyResponse.count()) == 0
+    office.post(f"/staff/surveys/{survey_id}/pages", {"title": "第二部分"})
+    assert len(run(forms.load_definition(survey_id)).pages) == 2
+    office.post(f"/staff/surveys/{survey_id}/questions",
+                question(page="1", name="q1", label="问题一", options="好\n差"))
+    refused = office.post(f"/staff/surveys/{survey_id}/pages/1/delete")
+    assert refused.status_code == 422 and "只能删除没有问题的页" in text_of(refused.text)
+    assert office.post(f"/staff/surveys/{survey_id}/pages/0/delete", follow_redirects=False).status_code == 303
+    assert [q.name for q in run(forms.load_definition(survey_id)).pages[0].questions] == ["q1"]

@@ -134,7 +134,7 @@ async def enter_invitation(request: Request, code: FromPath[str]) -> Response:
 async def answer(request: Request, code: FromPath[str]) -> Response:
     visit = await _visit(request, code)
     data = _fields(await request.form())
-    if visit.window.state != "open" or not visit.identified:
+    if visit.window.state != "open" or not visit.identified or not visit.form.questions():
         return _cookies(_page(visit, status_code=422), visit)
     if await _already(visit):
         # Sent again after it was stored (a double submit, another tab): thanked, not an error.
@@ -205,7 +205,7 @@ async def question(request: Request, code: FromPath[str], name: FromPath[str]) -
     visit = await _visit(request, code)
     data = _fields(await request.form())
     found = visit.form.question(name)
-    if found is None:
+    if found is None or not visit.form.pages:
         raise NotFoundException()
     index = answering.parse_page(data, len(visit.form.pages))
     earlier = {key: value for key, value in visit.answers.items()
