@@ -15,6 +15,7 @@ as an operator runs it; its time and peak memory (the child's maximum resident s
 
     .venv/bin/python bench/surveys.py                  # sqlite:1:32 and pg:1:32, 3 runs, then the export
     .venv/bin/python bench/surveys.py --configurations sqlite:1:32 --runs 1 --duration 5 --export-engines sqlite
+    .venv/bin/python bench/surveys.py --export-only --export-engines sqlite,pg
 
 Targets (issue 19): on PostgreSQL ≥ 0.7× the reference's insert; on SQLite p99 ≤ 100 ms at 32
 connections; the export of 100,000 responses ≤ 60 s and ≤ 150 MB.
@@ -365,6 +366,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--export-responses", type=int, default=100_000)
     extra.add_argument("--export-engines", default="sqlite,pg", help="engines to measure the export on ('' for none)")
+    extra.add_argument("--export-only", action="store_true", help="measure the export only, no load")
     known, rest = extra.parse_known_args(argv)
     if "--configurations" not in " ".join(rest):
         rest = ["--configurations", "sqlite:1:32,pg:1:32", *rest]
@@ -373,6 +375,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ratings_parse_args(rest)
     args.export_responses = known.export_responses
     args.export_engines = [name for name in known.export_engines.split(",") if name]
+    if known.export_only:
+        args.configurations = []
     return args
 
 
