@@ -9,10 +9,11 @@ is refused with the reason) is checked in one place.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from evaluation.core import audit, clock
+from evaluation.core import audit, cache, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
@@ -31,6 +32,26 @@ async def find_survey(code_or_id: str) -> dict[str, Any] | None:
     if row is None and code_or_id.strip().isdigit():
         row = await Survey.select().where(Survey.id == int(code_or_id)).first()
     return row
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a citizen's page of a survey needs of it, read once every few seconds per worker."""
+
+    survey: dict[str, Any]
+    form: SurveyForm
+    department: dict[str, Any] | None
+
+
+@cache.cached
+async def published(code: str) -> Published | None:
+    """A survey by its code, for the citizens' pages. Every change of a survey goes through
+    ``write_transaction``, which clears the cache (evaluation/core/cache.py)."""
+    survey = await Survey.select().where(Survey.code == code).first()
+    if survey is None:
+        return None
+    form = await load_definition(survey["id"])
+    return Published(survey, form, await department_of(survey)) if form else None
 
 
 async def department_of(survey: dict[str, Any]) -> dict[str, Any] | None:

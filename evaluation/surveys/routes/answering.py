@@ -50,12 +50,11 @@ class Visit:
 
 
 async def _visit(request: Request, code: str, typed_code: str = "") -> Visit:
-    survey = await forms.find_survey(code)
-    if survey is None or survey["code"] != code:
+    found = await forms.published(code)
+    if found is None:
         raise NotFoundException()
-    form = await forms.load_definition(survey["id"])
-    visit = Visit(survey=survey, form=form, window=answering.window(survey),
-                  department=await forms.department_of(survey))
+    survey, form = found.survey, found.form
+    visit = Visit(survey=survey, form=form, window=answering.window(survey), department=found.department)
     if survey["by_invitation"]:
         presented = typed_code or request.cookies.get(INVITATION_COOKIE, "")
         if presented:
