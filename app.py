@@ -35,6 +35,8 @@ from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
+from evaluation.surveys import pages as survey_pages
+from evaluation.surveys.routes import ROUTES as SURVEY_ROUTES
 from inspections.annual_report import pages as annual_report_pages
 from inspections.annual_report.routes import ROUTES as ANNUAL_REPORT_ROUTES
 from inspections.checklists import audit_words as checklist_audit_words
@@ -181,6 +183,7 @@ def create_app() -> Litestar:
             *CORE_ROUTES,
             *RATING_ROUTES,
             *INTERVIEW_ROUTES,
+            *SURVEY_ROUTES,
             *INDICATOR_ROUTES,
             *ROUND_ROUTES,
             *CHECKLIST_ROUTES,
@@ -218,10 +221,13 @@ def create_app() -> Litestar:
         state=State({"engine": engine, "session_config": session_config,
                      "home_sections": [web.HomeSection("ratings/_home.html", rating_pages.home_section),
                                        web.HomeSection("rankings/_home.html", ranking_pages.home_section),
+                                       web.HomeSection("surveys/_home.html", survey_pages.home_section),
                                        web.HomeSection("interviews/_home.html",
                                                        interview_pages.next_interview_section),
                                        web.HomeSection("annual_report/_home.html",
                                                        annual_report_pages.home_section)],
+                      "department_sections": [web.DepartmentSection("surveys/_department.html",
+                                                                    survey_pages.department_section)],
                       "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
                       "audit_describers": [checklist_audit_words.describe]}),
         debug=settings.debug,

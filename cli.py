@@ -1,6 +1,6 @@
 """The ``pingyi`` command: serving, migrating and the demo here; every capability's commands beside
-it (evaluation/core/commands.py, evaluation/ratings/commands.py, inspections/commands.py,
-inspections/rankings/commands.py). Every subcommand fails with one line, never a traceback."""
+it (evaluation/core/commands.py, evaluation/ratings/commands.py, evaluation/surveys/commands.py,
+inspections/commands.py, inspections/rankings/commands.py). Every subcommand fails with one line, never a traceback."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from evaluation.core import commands as core_commands
 from evaluation.core.console import CommandError, Parser, run
 from evaluation.interviews import commands as interview_commands
 from evaluation.ratings import commands as rating_commands
+from evaluation.surveys import commands as survey_commands
 from inspections import commands as inspection_commands
 from inspections.annual_report import commands as annual_report_commands
 from inspections.rankings import commands as ranking_commands
@@ -78,6 +79,7 @@ def demo(_: argparse.Namespace) -> None:
     from evaluation.core import demo as core_demo
     from evaluation.interviews import demo as interview_demo
     from evaluation.ratings import demo as rating_demo
+    from evaluation.surveys import demo as survey_demo
     from inspections import demo as inspection_demo
     from inspections.annual_report import demo as annual_report_demo
     from inspections.rankings import demo as ranking_demo
@@ -85,10 +87,11 @@ def demo(_: argparse.Namespace) -> None:
     created = run(core_demo.load)
     run(rating_demo.load)
     run(interview_demo.load)
+    surveyed = run(survey_demo.load)
     inspectors = run(inspection_demo.load)
     published = run(ranking_demo.load)
     reported = run(annual_report_demo.load)
-    if not created and inspectors is None and not published and not reported:
+    if not created and inspectors is None and not published and not reported and not surveyed:
         print("演示数据已存在，未做改动 (demo data already loaded)")
         return
     created.update(inspectors or {})
@@ -112,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=migrate)
     commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(handler=demo)
 
-    for capability in (core_commands, rating_commands, interview_commands, inspection_commands, ranking_commands):
+    for capability in (core_commands, rating_commands, survey_commands, interview_commands, inspection_commands,
+                       ranking_commands):
         capability.register(commands)
     annual_report_commands.register(commands)
     return parser

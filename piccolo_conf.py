@@ -12,6 +12,7 @@ APP_REGISTRY = AppRegistry(
         "evaluation.core.piccolo_app",
         "evaluation.ratings.piccolo_app",
         "evaluation.interviews.piccolo_app",
+        "evaluation.surveys.piccolo_app",
         "inspections.piccolo_app",
         "inspections.rankings.piccolo_app",
         "inspections.annual_report.piccolo_app",

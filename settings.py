@@ -47,6 +47,7 @@ class Settings:
     ratings_per_hour: int
     panel_code_tries: int
     questions_per_hour: int
+    survey_responses_per_hour: int
     secure_cookies: bool
     debug: bool
     trusted_proxies: str
@@ -118,6 +119,8 @@ def load() -> Settings:
         panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 30),
         # Interview questions per client address per interview per hour: a brake, like the above.
         questions_per_hour=_int("PINGYI_QUESTIONS_PER_HOUR", 10),
+        # Survey responses per client address per survey per hour: the same kind of brake.
+        survey_responses_per_hour=_int("PINGYI_SURVEY_RESPONSES_PER_HOUR", 20),
         # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
         # is not listed, every citizen would share the proxy's address and its rate limit.
         trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),

@@ -11,7 +11,7 @@
 --
 -- A script that dofile()s this one defines:
 --   submission()               the next request (a string made by wrk.format)
---   acknowledged(status, body) true when the answer tells the user the submission is stored
+--   acknowledged(status, body, headers) true when the answer tells the user the submission is stored
 --   prepare()                  optional, once per thread before the first request
 -- Latencies are in microseconds, as wrk records them; only answered submissions are timed.
 
@@ -81,7 +81,7 @@ response = function(status, headers, body)
   answered = answered + 1
   last_answer_us = now_us()
   check_drained(last_answer_us)
-  if acknowledged(status, body) then
+  if acknowledged(status, body, headers) then
     acknowledged_count = acknowledged_count + 1
   elseif status >= 200 and status < 300 then
     other_2xx = other_2xx + 1

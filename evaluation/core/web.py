@@ -244,6 +244,15 @@ class HomeSection:
 
 
 @dataclass(frozen=True)
+class DepartmentSection:
+    """A capability's part of a department's public page (e.g. the surveys bound to it), wired in
+    app.py (``app.state``) like the home page's sections."""
+
+    template: str
+    load: Callable[[int], Awaitable[dict[str, Any]]]  # the department's id → context; {} leaves it out
+
+
+@dataclass(frozen=True)
 class PagePart:
     """A capability's part of every page's ``<head>`` (a script), for the accounts it is for;
     wired in app.py (``app.state``), as the home page's sections are."""
@@ -282,6 +291,15 @@ async def home_sections(connection: ASGIConnection) -> list[tuple[str, dict[str,
     shown = []
     for section in connection.app.state.get("home_sections", []):
         context = await section.load()
+        if context:
+            shown.append((section.template, context))
+    return shown
+
+
+async def department_sections(connection: ASGIConnection, department_id: int) -> list[tuple[str, dict[str, Any]]]:
+    shown = []
+    for section in connection.app.state.get("department_sections", []):
+        context = await section.load(department_id)
         if context:
             shown.append((section.template, context))
     return shown

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +12,7 @@ from openpyxl import Workbook
 from evaluation.core import audit, clock, limits, spreadsheets
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
+from evaluation.core.one_time_codes import ALPHABET, CODE_LENGTH, display, new_code, normalize
 from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Account
 from evaluation.ratings import periods
@@ -21,9 +20,6 @@ from evaluation.ratings.periods import Period
 from evaluation.ratings.tables import PanelBatch, PanelCode, Rating
 from settings import settings
 
-# No 0/O, 1/I/L: codes are typed from paper by people of every age.
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 16  # 31^16 ≈ 2^79: guessing is hopeless, and guesses are rate limited too
 MAX_BATCH = 2000
 
 
@@ -71,14 +67,6 @@ async def code_of_period(period: Period, text: str, address: str) -> dict[str, A
     return row
 
 
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def display(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
 async def create_batch(actor: str, period: Period, label: str, size: int) -> int:
     label = label.strip()
     if not label or len(label) > 50:
@@ -107,14 +95,7 @@ async def codes(batch_id: int) -> list[dict[str, Any]]:
     return await PanelCode.select().where(PanelCode.batch == batch_id).order_by(PanelCode.serial)
 
 
-# A member types the code from a paper slip on a phone: full-width characters (a Chinese input
-# method), lower case, spaces and any kind of dash are forgiven.
 _WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
-
-
-def normalize(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).upper()
-    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Pd")
 
 
 @dataclass(frozen=True)

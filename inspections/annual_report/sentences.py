@@ -11,7 +11,8 @@ One small function per source, each ``async (year, unit) -> list[Sentence]`` and
   published version of that year's round (its snapshot document, inspections/rankings/snapshots.py),
   never from the draft;
 - ``interviews``: the online interviews held in the year (evaluation/interviews), with their
-  published questions and answers.
+  published questions and answers;
+- ``surveys``: the online surveys open in the year (evaluation/surveys) and the responses received.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from evaluation.interviews.year import year_of_interviews
 from evaluation.ratings import periods, ratings
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import compute, is_sufficient
+from evaluation.surveys.year import year_of_surveys
 from inspections.annual_report.reports import Report, Unit
 from inspections.rankings import snapshots
 from inspections.rankings.texts import group_label
 from inspections.rankings.views import RankingView
 
-SOURCE_LABELS = {"ratings": N_("社会评议"), "rankings": N_("考核结果"), "interviews": N_("线上访谈")}
+SOURCE_LABELS = {"ratings": N_("社会评议"), "rankings": N_("考核结果"), "interviews": N_("线上访谈"),
+                 "surveys": N_("网上调查")}
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,25 @@ async def interviews_sentences(year: int, unit: Unit) -> list[str]:
                                          answered=held.answered)]
 
 
+async def surveys_sentences(year: int, unit: Unit) -> list[str]:
+    surveys = await year_of_surveys(year, unit.department_id)
+    if not surveys.run:
+        return []
+    titles = _("、").join(_("“{title}”").format(title=title) for title in surveys.titles[:5])
+    if len(surveys.titles) > 5:
+        titles += _("等")
+    if unit.is_city:
+        return [_("{year}年，平台开展网上调查 {run} 项（{titles}），收到答卷 {responses} 份。").format(
+            year=year, run=surveys.run, titles=titles, responses=surveys.responses)]
+    return [_("{year}年，本单位开展网上调查 {run} 项（{titles}），收到答卷 {responses} 份。").format(
+        year=year, run=surveys.run, titles=titles, responses=surveys.responses)]
+
+
 SOURCES: dict[str, Callable[[int, Unit], Awaitable[list[str]]]] = {
     "ratings": ratings_sentences,
     "rankings": rankings_sentences,
     "interviews": interviews_sentences,
+    "surveys": surveys_sentences,
 }
 
 

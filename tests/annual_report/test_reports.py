@@ -344,3 +344,40 @@ def test_the_years_interviews_are_offered_as_a_ready_sentence(liaison, office, d
     city = text_of(office.get("/staff/reports/2026/city/sections/S1").text)
     assert "2026年，平台举办线上访谈 3 场，2 个单位负责人走进访谈" in city
     assert "取消的访谈" not in page and "去年的访谈" not in page
+
+
+async def _surveys_of_2026(departments: dict[str, int]) -> None:
+    """Two surveys of 集宁区 open in 2026 (one from 2025 into 2026) with 3 responses in 2026 and one
+    in 2025, one of the city without a department, one of 集宁区 that closed in 2025."""
+    import datetime as dt
+
+    from evaluation.core import clock
+    from evaluation.surveys.tables import Survey, SurveyResponse
+
+    def at(year: int, month: int, day: int) -> dt.datetime:
+        return dt.datetime(year, month, day, tzinfo=clock.SHANGHAI)
+
+    async def survey(code: str, title: str, opens: dt.datetime, closes: dt.datetime, department: str | None,
+                     answered: list[dt.datetime]) -> None:
+        row = Survey(code=code, title=title, opens_at=opens, closes_at=closes, created_at=clock.now(),
+                     department=departments[department] if department else None)
+        await Survey.insert(row)
+        for number, moment in enumerate(answered):
+            await SurveyResponse.insert(SurveyResponse(survey=row.id, voter_id=f"{code}-{number}", answers={},
+                                                       created_at=moment))
+
+    await survey("jn-a", "营商环境满意度调查", at(2025, 12, 1), at(2026, 1, 31), "150902",
+                 [at(2025, 12, 20), at(2026, 1, 5)])
+    await survey("jn-b", "办事指南意见征集", at(2026, 6, 1), at(2026, 7, 1), "150902", [at(2026, 6, 2), at(2026, 6, 3)])
+    await survey("city", "政务公开满意度调查", at(2026, 3, 1), at(2026, 4, 1), None, [at(2026, 3, 2)])
+    await survey("jn-old", "去年的调查", at(2025, 3, 1), at(2025, 4, 1), "150902", [at(2025, 3, 2)])
+
+
+def test_the_years_surveys_are_offered_as_a_ready_sentence(liaison, office, departments):
+    run(_surveys_of_2026(departments))
+    page = text_of(liaison.get(f"{JINING}/sections/S1").text)
+    assert ("网上调查 2026年，本单位开展网上调查 2 项（“营商环境满意度调查”、“办事指南意见征集”），"
+            "收到答卷 3 份。") in page
+    assert "去年的调查" not in page
+    city = text_of(office.get("/staff/reports/2026/city/sections/S1").text)
+    assert "2026年，平台开展网上调查 3 项" in city and "收到答卷 4 份" in city

@@ -138,6 +138,13 @@ ROUTES: dict[str, Entry] = {
     "POST /staff/reasons/{reason_id:int}/deactivate": entry(OFFICE_ONLY, reason_id="reason"),
     "POST /staff/reasons/{reason_id:int}/activate": entry(OFFICE_ONLY, reason_id="reason"),
     "POST /staff/reasons/{reason_id:int}/move": entry(OFFICE_ONLY, {"direction": "down"}, reason_id="reason"),
+    # surveys: the office moves them in and out (XLSForm, responses); readers download
+    "GET /staff/surveys/import": entry(OFFICE_ONLY),
+    "POST /staff/surveys/import": Entry(OFFICE_ONLY, form={"code": "matrix-check"},
+                                        files={"file": ("f.xlsx", b"not a workbook")}),
+    "GET /staff/surveys/{survey_id:int}/xlsform.xlsx": entry(READERS, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/responses.xlsx": entry(READERS, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/responses.csv": entry(READERS, survey_id="survey"),
     # 线上访谈
     "GET /interviews": entry(EVERYONE),
     "GET /interviews/calendar.ics": entry(EVERYONE),
@@ -146,6 +153,37 @@ ROUTES: dict[str, Entry] = {
     "GET /interviews/{code:str}/transcript": entry(EVERYONE, code="archived_interview"),
     "GET /interviews/{code:str}/transcript.xlsx": entry(EVERYONE, code="archived_interview"),
     "POST /interviews/{code:str}/questions": entry(EVERYONE, code="interview"),
+    "GET /surveys/{code:str}": entry(EVERYONE, code="survey_code"),
+    "POST /surveys/{code:str}": entry(EVERYONE, {"page": "0", "visited": "no"}, code="survey_code"),
+    "POST /surveys/{code:str}/invitation": entry(EVERYONE, {"invitation": "x"}, code="survey_code"),
+    "POST /surveys/{code:str}/questions/{name:str}": entry(EVERYONE, {"page": "0", "visited": "yes"},
+                                                           code="survey_code", name="sources"),
+    "GET /surveys/{code:str}/results": entry(EVERYONE, code="closed_survey_code"),
+    "GET /staff/surveys": entry(READERS),
+    "POST /staff/surveys": entry(OFFICE_ONLY, {"code": "x", "title": "x"}),
+    "GET /staff/surveys/{survey_id:int}": entry(READERS, survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/settings": entry(OFFICE_ONLY, {"code": "zwgk-2026", "title": "改名"},
+                                                          survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/questions": entry(
+        OFFICE_ONLY, {"page": "0", "kind": "text", "name": "extra", "label": "x"}, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/questions/{name:str}": entry(OFFICE_ONLY, survey_id="survey", name="visited"),
+    "POST /staff/surveys/{survey_id:int}/questions/{name:str}": entry(
+        OFFICE_ONLY, {"page": "2", "kind": "text", "name": "advice", "label": "改名"}, survey_id="survey",
+        name="advice"),
+    "POST /staff/surveys/{survey_id:int}/questions/{name:str}/move": entry(OFFICE_ONLY, {"direction": "down"},
+                                                                           survey_id="survey", name="age"),
+    "POST /staff/surveys/{survey_id:int}/questions/{name:str}/delete": entry(OFFICE_ONLY, survey_id="survey",
+                                                                             name="advice"),
+    "POST /staff/surveys/{survey_id:int}/pages": entry(OFFICE_ONLY, {"title": "x"}, survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/pages/{page_index:int}/delete": entry(OFFICE_ONLY, survey_id="survey",
+                                                                               page_index="3"),
+    "GET /staff/surveys/{survey_id:int}/preview": entry(READERS, survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/codes": entry(OFFICE_ONLY, {"size": "2"}, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/codes.xlsx": entry(OFFICE_ONLY, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/slips": entry(OFFICE_ONLY, survey_id="survey"),
+    "GET /staff/surveys/{survey_id:int}/texts": entry(OFFICE_ONLY, survey_id="closed_survey"),
+    "POST /staff/surveys/{survey_id:int}/texts/{text_id:int}/{decision:str}": entry(
+        OFFICE_ONLY, survey_id="closed_survey", text_id="survey_text", decision="approved"),
     "GET /staff/interviews": entry(READERS),
     "GET /staff/interviews/new": entry(OFFICE_ONLY),
     "POST /staff/interviews/new": entry(OFFICE_ONLY, {"code": "x", "topic": "x"}),
@@ -321,6 +359,7 @@ async def _load_demo() -> None:
     from evaluation.core import demo as core_demo
     from evaluation.interviews import demo as interview_demo
     from evaluation.ratings import demo as rating_demo
+    from evaluation.surveys import demo as survey_demo
     from inspections import demo as inspection_demo
     from inspections.annual_report import demo as annual_report_demo
     from inspections.rankings import demo as ranking_demo
@@ -328,6 +367,7 @@ async def _load_demo() -> None:
     await core_demo.load()
     await rating_demo.load()
     await interview_demo.load()
+    await survey_demo.load()
     await inspection_demo.load()
     await ranking_demo.load()
     await annual_report_demo.load()

@@ -12,7 +12,7 @@ from litestar.response import Template
 
 from evaluation.core import departments, i18n, limits
 from evaluation.core.i18n import _
-from evaluation.core.web import PUBLIC, client_address, page, see_other
+from evaluation.core.web import PUBLIC, client_address, department_sections, page, see_other
 from evaluation.ratings import panel, periods, ratings, reasons, scale
 from evaluation.ratings.ratings import VOTER_COOKIE, RatingForm
 from settings import settings
@@ -87,7 +87,7 @@ async def department(request: Request, code: FromPath[str], rated: FromQuery[boo
     voter_id = request.cookies.get(VOTER_COOKIE) or ratings.new_voter_id()
     context = await _rating_context(request, found, voter_id=voter_id)
     response = page("ratings/department.html", department=found, group_labels=departments.GROUP_LABELS,
-                    rated=rated, **context)
+                    rated=rated, sections=await department_sections(request, found["id"]), **context)
     if context["period"] and not request.cookies.get(VOTER_COOKIE):
         _with_voter_cookie(response, voter_id)
     return response
