@@ -33,6 +33,7 @@ from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
+from evaluation.ratings import imports as rating_imports
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
 from inspections.annual_report import pages as annual_report_pages
@@ -42,6 +43,7 @@ from inspections.checklists import pages as checklist_pages
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
+from inspections.rankings import snapshots as ranking_snapshots
 from inspections.rankings.routes import ROUTES as RANKING_ROUTES
 from inspections.rounds.routes import ROUTES as ROUND_ROUTES
 from settings import PROJECT_DIR, settings
@@ -151,6 +153,7 @@ def _openapi_config() -> OpenAPIConfig:
 
 def create_app() -> Litestar:
     engine = piccolo_conf.DB
+    rating_imports.lock_withdrawals_with(ranking_snapshots.period_in_use)
     session_config = web.PingyiSessionConfig(
         store="sessions",
         max_age=settings.session_idle_minutes * 60 + web.SESSION_KEPT_AFTER_IDLE_SECONDS,

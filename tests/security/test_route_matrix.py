@@ -124,6 +124,8 @@ ROUTES: dict[str, Entry] = {
     "GET /staff/ratings/bursts": entry(READERS),
     "GET /staff/ratings/import": entry(OFFICE_ONLY),
     "POST /staff/ratings/import": Entry(OFFICE_ONLY, files={"file": ("p.csv", b"department_code,level\n150902,5\n")}),
+    "POST /staff/ratings/imports/{import_id:int}/withdraw": entry(OFFICE_ONLY, {"reason": "重复发送"},
+                                                                   import_id="rating_import"),
     "GET /staff/ratings/{period:str}/results.xlsx": entry(READERS, period="period"),
     "GET /staff/ratings/{period:str}/comments.xlsx": entry(READERS, period="period"),
     "GET /staff/periods": entry(READERS),

@@ -18,6 +18,7 @@ QUERIES = {
                    " AND r.answer_due IS NOT NULL ORDER BY r.id LIMIT 1",
     "panel_batch": "SELECT id FROM panel_batch ORDER BY id LIMIT 1",
     "reason": "SELECT id FROM reason_choice ORDER BY id LIMIT 1",
+    "rating_import": "SELECT id FROM rating_import WHERE withdrawn_at IS NULL ORDER BY id LIMIT 1",
     "interview": "SELECT code FROM interview WHERE status = 'collecting' LIMIT 1",
     "archived_interview": "SELECT code FROM interview WHERE status = 'archived' LIMIT 1",
     "pending_question": "SELECT id FROM interview_question WHERE status = 'pending' LIMIT 1",
