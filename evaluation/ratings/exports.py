@@ -69,17 +69,20 @@ async def results_workbook(period: Period) -> Download:
             continue
         index = compute(counts.get(department["id"], {}), period.settings)
         by_criterion = criteria.get(department["id"], {})
+        sufficient = is_sufficient(index, period.settings) and index.index is not None
         rows.append({
-            "code": department["code"], "name": department["name"],
+            "code": department["code"], "name": department["name"], "group_key": department["group"],
             "group": groups.get(department["group"], department["group"]),
-            "index": index.index if is_sufficient(index, period.settings) and index.index is not None
-            else insufficient,
+            # The index column holds numbers only, so that it sorts and sums; 样本不足 has its own.
+            "index": index.index if sufficient else None,
+            "sample": "" if sufficient else insufficient,
             "total": index.total,
             "levels": [index.level_total(level) for level in LEVEL_LABELS],
             "channels": [index.channel_total(channel) for channel in CHANNEL_LABELS],
             "criteria": [by_criterion.get(key, {}).get(level, 0) for key in CRITERION_LABELS for level in LEVEL_LABELS],
         })
-    titles = [_("单位代码"), _("单位名称"), _("分组"), _("满意度指数"), _("评价总数"),
+    rows = _ranked(rows)
+    titles = [_("分组"), _("排名"), _("单位代码"), _("单位名称"), _("满意度指数"), _("样本情况"), _("评价总数"),
               *levels.values(), *channels.values(),
               *(_("{criterion}：{level}").format(criterion=_(CRITERION_LABELS[key]), level=levels[level])
                 for key in CRITERION_LABELS for level in LEVEL_LABELS)]
@@ -88,6 +91,20 @@ async def results_workbook(period: Period) -> Download:
     file = await anyio.to_thread.run_sync(_build_results, sheet_names, titles, rows, settings)
     return Download(filename=f"{period.code}-{_('评议结果')}.xlsx", fallback=f"{period.code}-results.xlsx",
                     content=file)
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Within each group (in the order given), by index, highest first; equal indexes share a
+    rank (1, 2, 2, 4) as in the rankings (PRODUCT.md §5). Below the sample: no rank, listed last."""
+    ordered: list[dict[str, Any]] = []
+    for group in dict.fromkeys(row["group_key"] for row in rows):
+        members = [row for row in rows if row["group_key"] == group]
+        ranked = sorted((row for row in members if row["index"] is not None), key=lambda row: -row["index"])
+        for position, row in enumerate(ranked):
+            same = position and ranked[position - 1]["index"] == row["index"]
+            row["rank"] = ranked[position - 1]["rank"] if same else position + 1
+        ordered += ranked + [{**row, "rank": None} for row in members if row["index"] is None]
+    return ordered
 
 
 def _settings_rows(period: Period) -> list[tuple[str, Any]]:
@@ -112,15 +129,19 @@ def _build_results(sheet_names: tuple[str, str], titles: list[str], rows: list[d
                    settings: list[tuple[str, Any]]) -> IO[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_names[0])
-    spreadsheets.start_table(sheet, titles, [12, 28, 10, 12, 10] + [10] * (len(titles) - 5))
+    # Printed for the leadership: A4 landscape, one page wide, the header on every page.
+    spreadsheets.print_landscape(sheet, title_rows="1:1")
+    levels_and_channels = len(LEVEL_LABELS) + len(CHANNEL_LABELS)
+    widths = [10, 6, 12, 30, 11, 10, 9] + [10] * levels_and_channels
+    spreadsheets.start_table(sheet, titles, widths + [17] * (len(titles) - len(widths)))
     for row in rows:
-        index = row["index"]
         sheet.append([
+            spreadsheets.text_cell(sheet, row["group"]),
+            spreadsheets.number_cell(sheet, row["rank"]),
             spreadsheets.text_cell(sheet, row["code"]),
             spreadsheets.text_cell(sheet, row["name"]),
-            spreadsheets.text_cell(sheet, row["group"]),
-            spreadsheets.number_cell(sheet, index, "0.00") if isinstance(index, Decimal)
-            else spreadsheets.text_cell(sheet, index),
+            spreadsheets.number_cell(sheet, row["index"], "0.00"),
+            spreadsheets.text_cell(sheet, row["sample"]),
             spreadsheets.number_cell(sheet, row["total"]),
             *(spreadsheets.number_cell(sheet, n) for n in row["levels"] + row["channels"] + row["criteria"]),
         ])
