@@ -255,8 +255,8 @@ def test_saving_the_form_unchanged_records_nothing_and_a_change_records_only_its
 
 def test_reasons_have_an_english_name_shown_in_english_mode_falling_back_to_chinese(office, period, new_visitor):
     hard_to_find = reason_id("难以查找")
-    response = office.post(f"/staff/reasons/{hard_to_find}", {"label": "难以查找", "label_en": "  Difficult   to find "},
-                           follow_redirects=False)
+    response = office.post(f"/staff/reasons/{hard_to_find}",
+                           {"label": "难以查找", "label_en": "  Difficult   to find "}, follow_redirects=False)
     assert response.status_code == 303
     office.post("/staff/reasons", {"label": "链接失效", "label_en": ""})
     assert run(ReasonChoice.select(ReasonChoice.label_en).where(ReasonChoice.id == int(hard_to_find)).first()
