@@ -31,9 +31,13 @@ from litestar.template.config import TemplateConfig
 import piccolo_conf
 from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
+from evaluation.core.tables import Role
 from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
+from evaluation.ratings import criticism as rating_criticism
+from evaluation.ratings import imports as rating_imports
 from evaluation.ratings import pages as rating_pages
+from evaluation.ratings import reasons as rating_reasons
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
 from evaluation.surveys import pages as survey_pages
 from evaluation.surveys.routes import ROUTES as SURVEY_ROUTES
@@ -44,6 +48,7 @@ from inspections.checklists import pages as checklist_pages
 from inspections.checklists.routes import ROUTES as CHECKLIST_ROUTES
 from inspections.indicators.routes import ROUTES as INDICATOR_ROUTES
 from inspections.rankings import pages as ranking_pages
+from inspections.rankings import snapshots as ranking_snapshots
 from inspections.rankings.routes import ROUTES as RANKING_ROUTES
 from inspections.rounds.routes import ROUTES as ROUND_ROUTES
 from settings import PROJECT_DIR, settings
@@ -84,7 +89,9 @@ def _template_engine() -> JinjaTemplateEngine:
         active_language=i18n.active_language,
         html_lang=lambda: i18n.HTML_LANG[i18n.active_language()],
         format_time=clock.format_local,
+        reason_name=rating_reasons.shown_label,
         signed_in=pass_context(lambda context: web.current_account(context["request"])),
+        nav_count=pass_context(lambda context, name: web.nav_count(context["request"], name)),
         page_parts=pass_context(lambda context: web.page_parts(context["request"])),
     )
     return JinjaTemplateEngine.from_environment(environment)
@@ -153,6 +160,7 @@ def _openapi_config() -> OpenAPIConfig:
 
 def create_app() -> Litestar:
     engine = piccolo_conf.DB
+    rating_imports.lock_withdrawals_with(ranking_snapshots.period_in_use)
     session_config = web.PingyiSessionConfig(
         store="sessions",
         max_age=settings.session_idle_minutes * 60 + web.SESSION_KEPT_AFTER_IDLE_SECONDS,
@@ -229,6 +237,8 @@ def create_app() -> Litestar:
                       "department_sections": [web.DepartmentSection("surveys/_department.html",
                                                                     survey_pages.department_section)],
                       "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
-                      "audit_describers": [checklist_audit_words.describe]}),
+                      "audit_describers": [checklist_audit_words.describe],
+                      web.NAV_COUNTS_KEY: [web.NavCount("moderation", (Role.office,),
+                                                        rating_criticism.pending_count)]}),
         debug=settings.debug,
     )

@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.core import clock
 from evaluation.core.i18n import _
@@ -276,8 +277,9 @@ def title_row(sheet: Any, title: str, columns: int) -> None:
 def print_landscape(sheet: Any, title_rows: str | None = None) -> None:
     """A4 landscape, as wide as one page and as long as it needs, page numbers at the foot;
     ``title_rows`` ("3:4") are printed again at the top of every page."""
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    # The constants from the class: a write-only sheet lacks them (its page set-up works alike).
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

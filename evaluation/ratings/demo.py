@@ -9,10 +9,18 @@ from datetime import timedelta
 
 from evaluation.core import audit, clock, working_days
 from evaluation.core.tables import Account, Department
-from evaluation.ratings import panel, periods, scale
+from evaluation.ratings import imports, panel, periods, scale
 from evaluation.ratings.periods import PeriodForm
 from evaluation.ratings.scale import Channel
-from evaluation.ratings.tables import CommentStatus, EvaluationPeriod, PanelCode, Rating, RatingAnswer, ReasonChoice
+from evaluation.ratings.tables import (
+    CommentStatus,
+    EvaluationPeriod,
+    PanelCode,
+    Rating,
+    RatingAnswer,
+    RatingImport,
+    ReasonChoice,
+)
 
 ACTOR = "demo"
 COMMENTS_GOOD = ["办事指南写得很清楚，一次就办成了。", "财政预决算公开及时，点个赞。", "政策解读通俗易懂。",
@@ -87,7 +95,31 @@ async def load() -> bool:
         await Rating.insert(*rows[start : start + 500])
     await _answer_most(period.id, rng)
     await audit.record(ACTOR, "demo.ratings", f"period:{code}", new={"ratings": len(rows)})
+    await _imports(period)
     return True
+
+
+PAPER_FORMS = (
+    "unit_code,channel,level,reason,reason_text,comment,rated_on\n"
+    "{first},public,satisfied,,,窗口工作人员很耐心。,{day}\n"
+    "{first},public,unsatisfied,其他,公示栏的电话号码是空号,希望公布能打通的咨询电话。,{day}\n"
+    "{second},panel,very_satisfied,,,,{day}\n"
+)
+TALLY_SENT_TWICE = "unit_code,channel,level,count\n{first},public,satisfied,12\n{second},public,basic,5\n"
+
+
+async def _imports(period: periods.Period) -> None:
+    """Paper forms kept, and a survey firm's tally withdrawn (it had been sent by mistake): the
+    import page shows both states."""
+    first, second = [row["code"] for row in await Department.select(Department.code).where(
+        Department.active.eq(True)).order_by(Department.code).limit(2)]
+    day = (periods.today() - timedelta(days=3)).isoformat()
+    await imports.import_ratings(ACTOR, period, "纸质问卷-第一批.csv",
+                                 PAPER_FORMS.format(first=first, second=second, day=day).encode())
+    await imports.import_ratings(ACTOR, period, "调查公司汇总-重复发送.csv",
+                                 TALLY_SENT_TWICE.format(first=first, second=second).encode())
+    tally = await RatingImport.select(RatingImport.id).where(RatingImport.kind == imports.TALLY).first()
+    await imports.withdraw(ACTOR, tally["id"], "调查公司误把上月的汇总当作本月数据发送，已要求其重新提供。")
 
 
 async def _answer_most(period_id: int, rng: random.Random) -> None:

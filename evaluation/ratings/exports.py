@@ -23,7 +23,7 @@ from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.i18n import N_, _
 from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Department
-from evaluation.ratings import ratings
+from evaluation.ratings import ratings, reasons
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import compute, is_sufficient
 from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS
@@ -67,17 +67,20 @@ async def results_workbook(period: Period) -> Download:
             continue
         index = compute(counts.get(department["id"], {}), period.settings)
         by_criterion = criteria.get(department["id"], {})
+        sufficient = is_sufficient(index, period.settings) and index.index is not None
         rows.append({
-            "code": department["code"], "name": department["name"],
+            "code": department["code"], "name": department["name"], "group_key": department["group"],
             "group": groups.get(department["group"], department["group"]),
-            "index": index.index if is_sufficient(index, period.settings) and index.index is not None
-            else insufficient,
+            # The index column holds numbers only, so that it sorts and sums; 样本不足 has its own.
+            "index": index.index if sufficient else None,
+            "sample": "" if sufficient else insufficient,
             "total": index.total,
             "levels": [index.level_total(level) for level in LEVEL_LABELS],
             "channels": [index.channel_total(channel) for channel in CHANNEL_LABELS],
             "criteria": [by_criterion.get(key, {}).get(level, 0) for key in CRITERION_LABELS for level in LEVEL_LABELS],
         })
-    titles = [_("单位代码"), _("单位名称"), _("分组"), _("满意度指数"), _("评价总数"),
+    rows = _ranked(rows)
+    titles = [_("分组"), _("排名"), _("单位代码"), _("单位名称"), _("满意度指数"), _("样本情况"), _("评价总数"),
               *levels.values(), *channels.values(),
               *(_("{criterion}：{level}").format(criterion=_(CRITERION_LABELS[key]), level=levels[level])
                 for key in CRITERION_LABELS for level in LEVEL_LABELS)]
@@ -86,6 +89,20 @@ async def results_workbook(period: Period) -> Download:
     file = await anyio.to_thread.run_sync(_build_results, sheet_names, titles, rows, settings)
     return Download(filename=f"{period.code}-{_('评议结果')}.xlsx", fallback=f"{period.code}-results.xlsx",
                     content=file)
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Within each group (in the order given), by index, highest first; equal indexes share a
+    rank (1, 2, 2, 4) as in the rankings (PRODUCT.md §5). Below the sample: no rank, listed last."""
+    ordered: list[dict[str, Any]] = []
+    for group in dict.fromkeys(row["group_key"] for row in rows):
+        members = [row for row in rows if row["group_key"] == group]
+        ranked = sorted((row for row in members if row["index"] is not None), key=lambda row: -row["index"])
+        for position, row in enumerate(ranked):
+            same = position and ranked[position - 1]["index"] == row["index"]
+            row["rank"] = ranked[position - 1]["rank"] if same else position + 1
+        ordered += ranked + [{**row, "rank": None} for row in members if row["index"] is None]
+    return ordered
 
 
 def _settings_rows(period: Period) -> list[tuple[str, Any]]:
@@ -110,15 +127,19 @@ def _build_results(sheet_names: tuple[str, str], titles: list[str], rows: list[d
                    settings: list[tuple[str, Any]]) -> IO[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_names[0])
-    spreadsheets.start_table(sheet, titles, [12, 28, 10, 12, 10] + [10] * (len(titles) - 5))
+    # Printed for the leadership: A4 landscape, one page wide, the header on every page.
+    spreadsheets.print_landscape(sheet, title_rows="1:1")
+    levels_and_channels = len(LEVEL_LABELS) + len(CHANNEL_LABELS)
+    widths = [10, 6, 12, 30, 11, 10, 9] + [10] * levels_and_channels
+    spreadsheets.start_table(sheet, titles, widths + [17] * (len(titles) - len(widths)))
     for row in rows:
-        index = row["index"]
         sheet.append([
+            spreadsheets.text_cell(sheet, row["group"]),
+            spreadsheets.number_cell(sheet, row["rank"]),
             spreadsheets.text_cell(sheet, row["code"]),
             spreadsheets.text_cell(sheet, row["name"]),
-            spreadsheets.text_cell(sheet, row["group"]),
-            spreadsheets.number_cell(sheet, index, "0.00") if isinstance(index, Decimal)
-            else spreadsheets.text_cell(sheet, index),
+            spreadsheets.number_cell(sheet, row["index"], "0.00"),
+            spreadsheets.text_cell(sheet, row["sample"]),
             spreadsheets.number_cell(sheet, row["total"]),
             *(spreadsheets.number_cell(sheet, n) for n in row["levels"] + row["channels"] + row["criteria"]),
         ])
@@ -180,6 +201,42 @@ def _build_comments(sheet_name: str, titles: list[str], table: list[dict[str, An
             text(sheet, row["source"]), text(sheet, row["level"]), text(sheet, row["reason"]),
             text(sheet, row["reason_text"], wrap=True), text(sheet, row["comment"], wrap=True),
             text(sheet, row["answer"], wrap=True), spreadsheets.time_cell(sheet, row["answered_at"]),
+        ])
+    return spreadsheets.save(workbook)
+
+
+async def overdue_workbook(groups: list[dict[str, Any]]) -> Download:
+    """The overdue answers (criticism.overdue_by_department) as one row per rating, for chasing
+    the departments: who answers for each, since when it is due, and the rating's address."""
+    levels = _labels(LEVEL_LABELS)
+    now = clock.now()
+    table = [
+        {"code": group["code"], "name": group["name"], "liaisons": _("、").join(group["liaisons"]) or _("未指定联络员"),
+         "rating": row["id"], "level": levels.get(row["level"], row["level"]),
+         "reason": reasons.shown_label(row["reason.label"], row["reason.label_en"]),
+         "created_at": row["created_at"], "answer_due": row["answer_due"],
+         "days": (now - row["answer_due"]).days}
+        for group in groups for row in group["ratings"]
+    ]
+    titles = [_("单位代码"), _("单位名称"), _("联络员"), _("评价编号"), _("总体评价"), _("原因"), _("评价时间"),
+              _("答复期限"), _("已逾期（天）")]
+    file = await anyio.to_thread.run_sync(_build_overdue, _("逾期未答复"), titles, table)
+    stamp = clock.local(now).strftime("%Y%m%d")
+    return Download(filename=f"{_('逾期未答复')}-{stamp}.xlsx", fallback=f"overdue-{stamp}.xlsx", content=file)
+
+
+def _build_overdue(sheet_name: str, titles: list[str], table: list[dict[str, Any]]) -> IO[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    spreadsheets.print_landscape(sheet, title_rows="1:1")
+    spreadsheets.start_table(sheet, titles, [12, 26, 28, 10, 12, 16, 17, 17, 12])
+    text = spreadsheets.text_cell
+    for row in table:
+        sheet.append([
+            text(sheet, row["code"]), text(sheet, row["name"]), text(sheet, row["liaisons"], wrap=True),
+            spreadsheets.number_cell(sheet, row["rating"]), text(sheet, row["level"]), text(sheet, row["reason"]),
+            spreadsheets.time_cell(sheet, row["created_at"]), spreadsheets.time_cell(sheet, row["answer_due"]),
+            spreadsheets.number_cell(sheet, row["days"]),
         ])
     return spreadsheets.save(workbook)
 

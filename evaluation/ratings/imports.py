@@ -5,18 +5,31 @@ Two layouts, told apart by the header row:
 
 - a **tally** from a survey firm, ``unit_code,channel,level,count``: counts per department ×
   channel × level, stored as ``RatingTally`` rows; tallies have no reasons and need no answer;
-- **paper forms**, ``unit_code,channel,level,reason,comment`` (optionally one column per
-  criterion, ``timeliness`` … ``accessibility``): one ``Rating`` per line, ``source='paper'``.
-  A negative form needs a reason from the office's list and is answered by the department like
-  any other; a comment waits for moderation like any other.
+- **paper forms**, ``unit_code,channel,level,reason,comment`` (optionally ``reason_text``,
+  ``rated_on`` and one column per criterion, ``timeliness`` … ``accessibility``): one ``Rating``
+  per line, ``source='paper'``. A form follows the web form's rules: a negative form needs a
+  reason from the office's list (其他 with its text in ``reason_text``) and is answered by the
+  department like any other; a comment waits for moderation like any other. ``rated_on`` keeps
+  the date written on the form; the answer deadline still runs from the import, the day the
+  department can first see the form.
 
 Both count in the channel they name. A file is taken whole or not at all: every problem is
 listed by line and nothing is stored until the file is clean.
+
+Imports are counted once (PRODUCT.md, Settled questions): a file whose bytes are those of a file
+already imported into the period, and not withdrawn, is refused, naming when and by whom. The
+office withdraws an import with a reason: its ratings and counts are deleted in one transaction,
+so they leave every count, index and list at once, and the import stays listed as withdrawn with
+the reason (and the audit trail keeps what it held). Once a published ranking uses the period its
+figures are frozen there, so withdrawing is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from evaluation.core import audit, clock, spreadsheets, working_days
@@ -25,9 +38,16 @@ from evaluation.core.i18n import N_, _
 from evaluation.core.tables import Department
 from evaluation.ratings import periods, reasons
 from evaluation.ratings.periods import Period
-from evaluation.ratings.ratings import MAX_COMMENT
+from evaluation.ratings.ratings import MAX_COMMENT, MAX_REASON_TEXT
 from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS
-from evaluation.ratings.tables import CommentStatus, Rating, RatingImport, RatingSource, RatingTally
+from evaluation.ratings.tables import (
+    CommentStatus,
+    Rating,
+    RatingAnswer,
+    RatingImport,
+    RatingSource,
+    RatingTally,
+)
 
 TALLY = "tally"
 FORMS = "forms"
@@ -44,8 +64,24 @@ _CHANNEL_BY_TEXT = {**{key: key for key in CHANNEL_LABELS}, **{label: key for ke
 _LEVEL_BY_TEXT = {**{key: key for key in LEVEL_LABELS}, **{label: key for key, label in LEVEL_LABELS.items()}}
 
 
+MAX_WITHDRAWAL_REASON = 500
+
+
 class RatingImportError(ValueError):
-    """A file refused as a whole (unreadable, wrong columns), with a message fit to show the user."""
+    """A file refused as a whole (unreadable, wrong columns, imported already), or a withdrawal
+    refused, with a message fit to show the user."""
+
+
+# What may keep a period's imports from being withdrawn, registered by the capabilities that use
+# a period's figures (the rankings: a published 通报). Each answers the reason, or "" when
+# nothing does; ratings cannot import them (imports point one way).
+PeriodLock = Callable[[int], Awaitable[str]]
+_period_locks: list[PeriodLock] = []
+
+
+def lock_withdrawals_with(check: PeriodLock) -> None:
+    if check not in _period_locks:
+        _period_locks.append(check)
 
 
 @dataclass
@@ -129,20 +165,25 @@ def _tally_line(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> 
 
 def _form_line(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> dict[str, Any]:
     cleaned = _common(row, lookups, problems)
-    reason_text, comment = row["reason"], row["comment"]
+    reason_label, comment, reason_text = row["reason"], row["comment"], row.get("reason_text", "")
     reason = None
     # As on the web form: a reason is asked of a negative rating only, and ignored otherwise.
     if cleaned["level"] in NEGATIVE_LEVELS:
-        reason = lookups.reasons.get(reason_text)
-        if not reason_text:
+        reason = lookups.reasons.get(reason_label)
+        if not reason_label:
             problems.append(_("“不满意”或“非常不满意”须填写原因"))
         elif reason is None:
             problems.append(_("原因“{reason}”不在原因列表中（可选：{choices}）").format(
-                reason=reason_text, choices=_("、").join(lookups.reasons)))
-        elif reason["requires_text"] and not comment:
-            problems.append(_("原因为“{reason}”时须在 comment 列写明具体原因").format(reason=reason_text))
+                reason=reason_label, choices=_("、").join(lookups.reasons)))
+        elif reason["requires_text"] and not reason_text:
+            problems.append(_("原因为“{reason}”时须在 reason_text 列写明具体原因").format(reason=reason_label))
+    else:
+        reason_text = ""
+    if len(reason_text) > MAX_REASON_TEXT:
+        problems.append(_("原因说明超过 {max} 个字").format(max=MAX_REASON_TEXT))
     if len(comment) > MAX_COMMENT:
         problems.append(_("留言超过 {max} 个字").format(max=MAX_COMMENT))
+    rated_on = _rated_on(row.get("rated_on", ""), problems)
     criteria = {}
     for key in CRITERION_LABELS:
         text = row.get(key, "")
@@ -154,8 +195,24 @@ def _form_line(row: dict[str, str], lookups: _Lookups, problems: list[str]) -> d
                 criterion=_(CRITERION_LABELS[key]), level=text))
         else:
             criteria[key] = level
-    cleaned.update(reason=reason["id"] if reason else None, comment=comment, criteria=criteria)
+    cleaned.update(reason=reason["id"] if reason else None, reason_text=reason_text, comment=comment,
+                   criteria=criteria, rated_on=rated_on)
     return cleaned
+
+
+def _rated_on(text: str, problems: list[str]) -> date | None:
+    """The date written on the form, YYYY-MM-DD (an xlsx date cell reads the same), or none."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        problems.append(_("填表日期“{day}”不是 YYYY-MM-DD 格式的日期").format(day=text))
+    elif day > periods.today():
+        problems.append(_("填表日期“{day}”晚于今天").format(day=text))
+    return day
 
 
 def validate(kind: str, rows: spreadsheets.Rows, lookups: _Lookups) -> tuple[list[dict[str, Any]], list[str]]:
@@ -186,10 +243,40 @@ def _stored_name(filename: str) -> str:
     return filename.replace("\\", "/").rsplit("/", 1)[-1][-MAX_FILENAME:]
 
 
+def content_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+async def _imported_before(period: Period, digest: str) -> dict[str, Any] | None:
+    return await RatingImport.select(
+        RatingImport.filename, RatingImport.created_at, RatingImport.entered_as,
+        RatingImport.entered_by.display_name, RatingImport.entered_by.username,
+    ).where((RatingImport.period == period.id) & (RatingImport.content_hash == digest)
+            & RatingImport.withdrawn_at.is_null()).order_by(RatingImport.id).first()
+
+
+def entered_by(row: dict[str, Any]) -> str:
+    """Who entered an import, as the list shows it: the account's name, else the trail's actor."""
+    return row.get("entered_by.display_name") or row.get("entered_by.username") or row.get("entered_as") or "—"
+
+
+def _refuse_twice(period: Period, earlier: dict[str, Any]) -> RatingImportError:
+    return RatingImportError(
+        _("这个文件与 {at} 由 {who} 导入本评议期的“{filename}”完全相同，已拒绝，以免重复计数。"
+          "如需更正，请先撤回那次导入。").format(
+            at=clock.format_local(earlier["created_at"])[:16], who=entered_by(earlier),
+            filename=earlier["filename"]))
+
+
 async def import_ratings(actor: str, period: Period, filename: str, content: bytes,
                          account_id: int | None = None) -> ImportResult:
     """All lines or none. Raises ``RatingImportError`` for a file that is not a table of either
-    layout; otherwise returns the result, with ``errors`` (one per bad line) if nothing was stored."""
+    layout, or one imported into the period already; otherwise returns the result, with
+    ``errors`` (one per bad line) if nothing was stored."""
+    digest = content_hash(content)
+    earlier = await _imported_before(period, digest)
+    if earlier is not None:
+        raise _refuse_twice(period, earlier)
     try:
         header, rows = spreadsheets.read_rows(filename, content)
     except spreadsheets.SpreadsheetError as refusal:
@@ -220,9 +307,13 @@ async def import_ratings(actor: str, period: Period, filename: str, content: byt
         result.to_answer = sum(line["level"] in NEGATIVE_LEVELS for line in valid)
         result.to_moderate = sum(bool(line["comment"]) for line in valid)
     async with write_transaction():
+        # Checked again under the write lock: two uploads of one file at once store one.
+        earlier = await _imported_before(period, digest)
+        if earlier is not None:
+            raise _refuse_twice(period, earlier)
         batch = (await RatingImport.insert(RatingImport(
             period=period.id, filename=filename, kind=result.kind, rows=len(valid), entered_by=account_id,
-            created_at=now,
+            entered_as=actor, created_at=now, content_hash=digest,
         )).returning(RatingImport.id))[0]["id"]
         for record in records:
             record.import_batch = batch
@@ -239,8 +330,8 @@ def _paper_rating(period: Period, line: dict[str, Any], due: Any, now: Any) -> R
     return Rating(
         period=period.id, department=line["department"], channel=line["channel"],
         source=RatingSource.paper.value, voter_id=None, panel_code=None, level=line["level"],
-        criteria=line["criteria"], reason=line["reason"] if negative else None, reason_text="",
-        comment=line["comment"],
+        criteria=line["criteria"], reason=line["reason"] if negative else None,
+        reason_text=line["reason_text"], comment=line["comment"], rated_on=line["rated_on"],
         comment_status=CommentStatus.pending.value if line["comment"] else CommentStatus.none.value,
         answer_due=due if negative else None, created_at=now,
     )
@@ -259,9 +350,54 @@ async def recent_imports(period_id: int | None = None, limit: int = 50) -> list[
     query = RatingImport.select(
         RatingImport.id, RatingImport.filename, RatingImport.kind, RatingImport.rows, RatingImport.created_at,
         RatingImport.period.code, RatingImport.period.name, RatingImport.entered_by.display_name,
-        RatingImport.entered_by.username,
+        RatingImport.entered_by.username, RatingImport.entered_as, RatingImport.withdrawn_at,
+        RatingImport.withdrawn_by, RatingImport.withdrawal_reason,
     ).order_by(RatingImport.id, ascending=False).limit(limit)
     if period_id is not None:
         query = query.where(RatingImport.period == period_id)
     return await query
 
+
+
+async def withdraw(actor: str, import_id: int, reason: str) -> dict[str, Any]:
+    """Take an import's ratings out of every count at once, keeping the import listed as
+    withdrawn with the reason. Refused with the reason when a published ranking uses the period."""
+    reason = _clean(reason)
+    if not reason:
+        raise RatingImportError(_("请写明撤回的原因。"))
+    if len(reason) > MAX_WITHDRAWAL_REASON:
+        raise RatingImportError(_("撤回原因不能超过 {max} 个字。").format(max=MAX_WITHDRAWAL_REASON))
+    async with write_transaction():
+        batch = await RatingImport.select(
+            RatingImport.id, RatingImport.period, RatingImport.period.code, RatingImport.filename,
+            RatingImport.kind, RatingImport.rows, RatingImport.withdrawn_at,
+        ).where(RatingImport.id == import_id).first()
+        if batch is None:
+            raise RatingImportError(_("找不到这次导入。"))
+        if batch["withdrawn_at"] is not None:
+            raise RatingImportError(_("这次导入已经撤回。"))
+        for check in _period_locks:
+            locked = await check(batch["period"])
+            if locked:
+                raise RatingImportError(locked)
+        if batch["kind"] == TALLY:
+            removed = sum(row["rating_count"] for row in await RatingTally.select(RatingTally.rating_count).where(
+                RatingTally.import_batch == import_id))
+            await RatingTally.delete().where(RatingTally.import_batch == import_id)
+        else:
+            removed = await Rating.count().where(Rating.import_batch == import_id)
+            # Answers go with their ratings (not left to ON DELETE CASCADE, which SQLite applies
+            # only with its foreign_keys pragma on).
+            await RatingAnswer.raw("DELETE FROM answer_correction WHERE answer IN (SELECT id FROM rating_answer"
+                                   " WHERE rating IN (SELECT id FROM rating WHERE import_batch = {}))", import_id)
+            await RatingAnswer.raw("DELETE FROM rating_answer WHERE rating IN (SELECT id FROM rating"
+                                   " WHERE import_batch = {})", import_id)
+            await Rating.delete().where(Rating.import_batch == import_id)
+        now = clock.now()
+        await RatingImport.update({RatingImport.withdrawn_at: now, RatingImport.withdrawn_by: actor,
+                                   RatingImport.withdrawal_reason: reason}).where(RatingImport.id == import_id)
+        await audit.record(actor, "ratings.import.withdraw", f"period:{batch['period.code']}",
+                           old={"import": import_id, "filename": batch["filename"], "kind": batch["kind"],
+                                "rows": batch["rows"], "ratings": removed},
+                           new={"withdrawn": True, "reason": reason})
+    return {**batch, "ratings": removed, "reason": reason}

@@ -58,6 +58,7 @@ class ReasonChoice(Table, tablename="reason_choice"):
 
     id = Serial(primary_key=True)
     label = Varchar(length=50)
+    label_en = Varchar(length=50, default="")  # shown in English mode; empty: the Chinese label
     requires_text = Boolean(default=False)
     position = Integer(default=0)
     active = Boolean(default=True)
@@ -90,7 +91,14 @@ class RatingImport(Table, tablename="rating_import"):
     kind = Varchar(length=10)  # forms | tally
     rows = Integer()
     entered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, index=True)
+    entered_as = Varchar(length=120, default="")  # the audit trail's actor: a user name or cli:<login>
     created_at = Timestamptz()
+    # SHA-256 of the file's bytes: the same file is not counted twice in a period (PRODUCT.md,
+    # Settled questions: "Imports are counted once").
+    content_hash = Varchar(length=64, default="", index=True)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_by = Varchar(length=120, default="")
+    withdrawal_reason = Text(default="")
 
 
 class Rating(Table):
@@ -116,6 +124,7 @@ class Rating(Table):
     moderated_at = Timestamptz(null=True, default=None)
     answer_due = Timestamptz(null=True, default=None, index=True)
     import_batch = ForeignKey(RatingImport, null=True, on_delete=OnDelete.restrict, index=True)
+    rated_on = Date(null=True, default=None)  # a paper form's own date; created_at is its entry
     created_at = Timestamptz(index=True)
     # Unique on (period, department, voter_id) and (period, department, panel_code): unique
     # indexes made by the migration, because SQLite cannot add a constraint to a table.
@@ -129,6 +138,21 @@ class RatingAnswer(Table, tablename="rating_answer"):
     body = Text()
     answered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, index=True)
     answered_at = Timestamptz()
+    # The liaison may still correct the text until the office has seen it; after that a change
+    # is an AnswerCorrection, so what the office read stays as it was.
+    seen_at = Timestamptz(null=True, default=None)
+    seen_by = Varchar(length=120, default="")
+
+
+class AnswerCorrection(Table, tablename="answer_correction"):
+    """A correction of an answer the office has seen: a new text, published after the answer,
+    that says which answer (of which date) it corrects."""
+
+    id = Serial(primary_key=True)
+    answer = ForeignKey(RatingAnswer, null=False, on_delete=OnDelete.cascade, index=True)
+    body = Text()
+    corrected_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, index=True)
+    corrected_at = Timestamptz()
 
 
 class RatingTally(Table, tablename="rating_tally"):

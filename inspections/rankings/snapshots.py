@@ -278,6 +278,20 @@ async def latest_notices() -> list[Publication]:
     return sorted(latest.values(), key=lambda publication: publication.published_at, reverse=True)
 
 
+async def period_in_use(period_id: int) -> str:
+    """Why a period's rating imports can no longer be withdrawn: a published 通报 took its index
+    (PRODUCT.md, Settled questions: "Imports are counted once"); "" when none has."""
+    row = await RankingPublication.select(
+        RankingPublication.round.code.as_alias("round_code"), RankingPublication.version,
+        RankingPublication.published_at,
+    ).where(RankingPublication.period == period_id).order_by(RankingPublication.published_at).first()
+    if row is None:
+        return ""
+    return _("不能撤回：考核批次 {round} 已于 {at} 发布第 {version} 版通报，使用了本评议期的满意度指数；"
+             "撤回会改变已发布的排名。").format(round=row["round_code"], version=row["version"],
+                                              at=clock.format_local(row["published_at"])[:16])
+
+
 async def published_round_ids() -> set[int]:
     rows = await RankingPublication.select(RankingPublication.round).distinct()
     return {row["round"] for row in rows}

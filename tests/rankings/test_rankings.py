@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 
+from evaluation.core import clock
 from evaluation.core.tables import AuditEntry
 from evaluation.ratings import periods
+from evaluation.ratings.tables import RatingImport, RatingTally
 from inspections.rankings.tables import RankingPublication
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound
 from tests.conftest import add_ratings, run, text_of
@@ -221,3 +223,20 @@ def test_a_vetoed_unit_is_graded_as_failing_and_listed_to_rectify(office, inspec
     assert "1 丰镇市" in notice and "2 集宁区" in notice
     assert "集宁区（单项否决：V1）" in notice.split("须限期整改：")[1]
 
+
+
+def test_an_import_into_a_period_a_published_ranking_uses_cannot_be_withdrawn(office, ranked):
+    tally = "unit_code,channel,level,count\n150981,public,satisfied,20\n"
+    response = office.post("/staff/ratings/import", {"period": "2026-pj"}, files={"file": ("汇总.csv", tally.encode())})
+    assert response.status_code == 200, text_of(response.text)
+    batch = run(RatingImport.select(RatingImport.id).first())["id"]
+    office.post("/staff/rounds/2026-kh/ranking/publish", {"title": "", "reason": ""})
+    published_at = publications()[0]["published_at"]
+
+    refused = office.post(f"/staff/ratings/imports/{batch}/withdraw", {"reason": "重复", "period": "2026-pj"})
+    assert refused.status_code == 422
+    assert (f"不能撤回：考核批次 2026-kh 已于 {clock.format_local(published_at)[:16]} 发布第 1 版通报，"
+            "使用了本评议期的满意度指数；撤回会改变已发布的排名。") in text_of(refused.text)
+    assert run(RatingTally.count()) == 1
+    assert run(RatingImport.select(RatingImport.withdrawn_at).first())["withdrawn_at"] is None
+    assert run(AuditEntry.count().where(AuditEntry.action == "ratings.import.withdraw")) == 0

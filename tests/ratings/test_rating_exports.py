@@ -64,24 +64,32 @@ def test_results_workbook_has_one_row_per_department_with_counts_and_index(offic
     sheet = workbook["评议结果"]
 
     header = [cell.value for cell in sheet[1]]
-    assert header[:12] == ["单位代码", "单位名称", "分组", "满意度指数", "评价总数", "非常满意", "满意", "基本满意",
-                           "不满意", "非常不满意", "公众", "特邀评议代表"]
-    assert header[12] == "及时性：非常满意" and header[-1] == "便民性：非常不满意" and len(header) == 37
+    assert header[:14] == ["分组", "排名", "单位代码", "单位名称", "满意度指数", "样本情况", "评价总数", "非常满意",
+                           "满意", "基本满意", "不满意", "非常不满意", "公众", "特邀评议代表"]
+    assert header[14] == "及时性：非常满意" and header[-1] == "便民性：非常不满意" and len(header) == 39
     assert all(cell.font.bold for cell in sheet[1])
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AK1"
-    assert sheet.column_dimensions["B"].width == 28
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AM1"
+    # Readable: the names and the criteria's long titles are not cut off.
+    assert sheet.column_dimensions["D"].width == 30 and sheet.column_dimensions["O"].width == 17
+    # Printed: A4 landscape, one page wide, the header row on every page.
+    assert sheet.page_setup.paperSize == 9  # A4
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$1"
 
-    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-    assert list(rows) == ["150902", "150981", "SZ03", "SZ10"]  # by group, then code
+    rows = {row[2].value: row for row in sheet.iter_rows(min_row=2)}
+    assert list(rows) == ["150902", "150981", "SZ03", "SZ10"]  # by group, then rank, then code
     jining = rows["150902"]
-    assert jining[0].data_type == "s"  # a code stays text: 0-led codes keep their zeros
-    assert [cell.value for cell in jining[1:3]] == ["集宁区", "旗县市区"]
-    assert jining[3].value == 86.67
-    assert jining[3].number_format == "0.00"
-    assert [cell.value for cell in jining[4:12]] == [30, 10, 20, 0, 0, 0, 30, 0]
-    assert [cell.value for cell in jining[12:17]] == [5, 0, 0, 0, 0]  # 及时性 by level
+    assert jining[2].data_type == "s"  # a code stays text: 0-led codes keep their zeros
+    assert [cell.value for cell in jining[:4]] == ["旗县市区", 1, "150902", "集宁区"]
+    assert jining[4].value == 86.67 and jining[4].number_format == "0.00" and jining[5].value is None
+    assert [cell.value for cell in jining[6:14]] == [30, 10, 20, 0, 0, 0, 30, 0]
+    assert [cell.value for cell in jining[14:19]] == [5, 0, 0, 0, 0]  # 及时性 by level
+    # Below the minimum sample: no rank, no number in the index column, 样本不足 in its own.
     education = rows["SZ03"]
-    assert education[3].value == "样本不足" and [cell.value for cell in education[4:12]] == [3, 0, 0, 3, 0, 0, 0, 3]
+    assert [cell.value for cell in education[1:2] + education[4:6]] == [None, None, "样本不足"]
+    assert [cell.value for cell in education[6:14]] == [3, 0, 0, 3, 0, 0, 0, 3]
 
     settings = {row[0].value: row[1].value for row in workbook["评议设置"].iter_rows()}
     assert settings["代码"] == "2026-pj" and settings["最低样本量"] == 30
@@ -144,3 +152,15 @@ def test_the_ratings_page_links_the_downloads_of_every_period(visitor, people, p
     assert 'href="/staff/ratings/2026-pj/results.xlsx"' in page
     assert 'href="/staff/ratings/2026-pj/comments.xlsx"' in page
     assert 'href="/staff/ratings/import"' not in page  # importing is the office's
+
+
+def test_results_workbook_ranks_within_each_group_and_equal_indexes_share_a_rank(office, departments, period):
+    # 旗县市区: 集宁区 80.00, 丰镇市 100.00; 市直单位: both 80.00 (a tie shares the rank).
+    for code, level in (("150902", "satisfied"), ("150981", "very_satisfied"), ("SZ03", "satisfied"),
+                        ("SZ10", "satisfied")):
+        for _ in range(30):
+            add_rating(departments[code], level)
+    sheet = workbook_of(office.get("/staff/ratings/2026-pj/results.xlsx"))["评议结果"]
+    ranked = [(row[0].value, row[1].value, row[2].value, row[4].value) for row in sheet.iter_rows(min_row=2)]
+    assert ranked == [("旗县市区", 1, "150981", 100), ("旗县市区", 2, "150902", 80),
+                      ("市直单位", 1, "SZ03", 80), ("市直单位", 1, "SZ10", 80)]

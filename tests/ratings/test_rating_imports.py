@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -77,11 +78,11 @@ def test_a_tally_counts_in_its_channel_and_moves_the_public_index(office, depart
 
 
 FORMS = (
-    "unit_code,channel,level,reason,comment,timeliness\n"
-    "150902,public,satisfied,,,very_satisfied\n"
-    "150902,panel,不满意,内容过时,预算表还是前年的,\n"
-    "150902,Public,Very_Unsatisfied,其他,办事指南的链接打不开,非常不满意\n"
-    "SZ03,public,basic,,,\n"
+    "unit_code,channel,level,reason,reason_text,comment,timeliness\n"
+    "150902,public,satisfied,,,,very_satisfied\n"
+    "150902,panel,不满意,内容过时,,预算表还是前年的,\n"
+    "150902,Public,Very_Unsatisfied,其他,链接失效,办事指南的链接打不开,非常不满意\n"
+    "SZ03,public,basic,,,,\n"
 )
 
 
@@ -101,6 +102,7 @@ def test_paper_forms_are_ratings_and_a_negative_one_must_be_answered(office, dep
     assert saved[0]["reason"] is None and saved[0]["answer_due"] is None
     assert saved[0]["comment_status"] == "none"
     assert [r["reason.label"] for r in saved[1:3]] == ["内容过时", "其他"]
+    assert [r["reason_text"] for r in saved[1:3]] == ["", "链接失效"]
     assert [r["comment_status"] for r in saved[1:3]] == ["pending", "pending"]
     due = run(working_days.deadline_after(saved[1]["created_at"], 5))
     assert saved[1]["answer_due"] == due and saved[2]["answer_due"] == due
@@ -138,7 +140,7 @@ def test_a_bad_file_is_refused_whole_with_every_line_listed(office, departments,
     assert "第 5 行：评价等级“good”不是" in text
     assert "第 6 行：“不满意”或“非常不满意”须填写原因" in text
     assert "第 7 行：原因“太贵了”不在原因列表中（可选：信息未公开、内容过时、内容不完整、难以查找、其他）" in text
-    assert "第 8 行：原因为“其他”时须在 comment 列写明具体原因" in text
+    assert "第 8 行：原因为“其他”时须在 reason_text 列写明具体原因" in text
     assert "第 9 行：留言超过 1000 个字" in text
     assert run(Rating.count()) == 0 and run(RatingImport.count()) == 0
     assert run(AuditEntry.count().where(AuditEntry.action == "ratings.import")) == 0
@@ -191,8 +193,8 @@ def test_xlsx_upload_reads_numbers_as_excel_stores_them(office, departments, per
 def test_xlsx_paper_forms_with_criteria(office, departments, period):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["unit_code", "channel", "level", "reason", "comment", "accuracy", "usefulness"])
-    sheet.append(["SZ10", "panel", "非常不满意", "难以查找", None, "不满意", None])
+    sheet.append(["unit_code", "channel", "level", "reason", "comment", "accuracy", "usefulness", "rated_on"])
+    sheet.append(["SZ10", "panel", "非常不满意", "难以查找", None, "不满意", None, dt.date(2026, 3, 2)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = upload(office, "问卷.xlsx", buffer.getvalue())
@@ -200,6 +202,7 @@ def test_xlsx_paper_forms_with_criteria(office, departments, period):
     saved = run(Rating.select().output(load_json=True).first())
     assert saved["criteria"] == {"accuracy": "unsatisfied"} and saved["answer_due"] is not None
     assert saved["comment_status"] == "none"
+    assert saved["rated_on"] == dt.date(2026, 3, 2)  # a date cell of Excel reads as the date
 
 
 def test_files_that_are_not_a_known_layout_are_refused_kindly(office, departments, period):
@@ -230,11 +233,108 @@ def test_only_the_office_enters_ratings(visitor, people, period):
     assert run(RatingTally.count()) == 0
 
 
-def test_the_command_line_takes_the_period_code_or_id(departments, period):
+def test_the_command_line_takes_the_period_code_or_id(office, departments, period):
     period_id = run(periods.find("2026-pj")).id
     result = run(rating_imports.import_for_command_line("cli:wang", str(period_id), "汇总.csv", TALLY.encode()))
     assert not result.errors and result.summary() == "已导入 4 行汇总数据，共计 23 条评价。"
     assert run(RatingImport.select(RatingImport.entered_by).first())["entered_by"] is None
+    # The list names who entered it as the audit trail does, not "—".
+    assert "cli:wang" in text_of(office.get("/staff/ratings/import").text)
     assert run(AuditEntry.select().where(AuditEntry.action == "ratings.import").first())["actor"] == "cli:wang"
     with pytest.raises(rating_imports.RatingImportError, match="找不到评议期“2030-pj”"):
         run(rating_imports.import_for_command_line("cli:wang", "2030-pj", "汇总.csv", TALLY.encode()))
+
+
+def withdraw(visitor: Visitor, import_id: int, reason: str, period: str = "2026-pj"):
+    return visitor.post(f"/staff/ratings/imports/{import_id}/withdraw",
+                        {"reason": reason, "period": period}, follow_redirects=False)
+
+
+def test_the_same_file_twice_in_a_period_is_refused_naming_when_and_by_whom(office, departments, period):
+    assert upload(office, "调查公司汇总.csv", TALLY.encode()).status_code == 200
+    again = upload(office, "汇总-再次发送.csv", TALLY.encode())
+    assert again.status_code == 422
+    text = text_of(again.text)
+    created = run(RatingImport.select(RatingImport.created_at).first())["created_at"]
+    assert (f"这个文件与 {clock.format_local(created)[:16]} 由 王敏 导入本评议期的“调查公司汇总.csv”完全相同，"
+            "已拒绝，以免重复计数。") in text
+    assert run(RatingImport.count()) == 1 and run(RatingTally.count()) == 4
+    assert "评价总数 20" in text_of(office.get("/departments/150902/results").text)
+    # Another file (one line more) is another delivery: taken.
+    assert upload(office, "更正.csv", (TALLY + "SZ10,public,satisfied,1\n").encode()).status_code == 200
+
+
+def test_withdrawing_an_import_takes_its_ratings_out_of_every_count_at_once(office, departments, period,
+                                                                            new_visitor):
+    add_web_ratings(departments["150902"], "public", "satisfied", 20)
+    assert upload(office, "纸质问卷.csv", FORMS.encode()).status_code == 200
+    assert upload(office, "调查公司汇总.csv", TALLY.encode()).status_code == 200
+    forms, tally = [row["id"] for row in run(RatingImport.select(RatingImport.id).order_by(RatingImport.id))]
+    assert "评价总数 43" in text_of(office.get("/departments/150902/results").text)
+
+    refused = withdraw(office, tally, "  ")
+    assert refused.status_code == 422 and "请写明撤回的原因" in text_of(refused.text)
+    assert run(RatingTally.count()) == 4
+
+    done = withdraw(office, tally, "调查公司重复发送")
+    assert done.status_code == 303
+    page = text_of(office.get(done.headers["location"]).text)
+    assert "已撤回“调查公司汇总.csv”，其评价已不再计入任何统计。" in page
+    assert "调查公司重复发送" in page  # still listed, with its reason
+    assert "评价总数 23" in text_of(office.get("/departments/150902/results").text)
+    assert run(RatingTally.count()) == 0
+
+    assert withdraw(office, forms, "问卷录错了单位").status_code == 303
+    assert "评价总数 20" in text_of(office.get("/departments/150902/results").text)
+    assert "办事指南的链接打不开" not in text_of(office.get("/staff/moderation").text)
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    assert "原因：内容过时" not in text_of(liaison.get("/staff/answers").text)
+    assert run(Rating.count().where(Rating.import_batch == forms)) == 0
+    twice = withdraw(office, forms, "再撤一次")
+    assert twice.status_code == 422 and "这次导入已经撤回" in text_of(twice.text)
+
+    trail = run(AuditEntry.select().where(AuditEntry.action == "ratings.import.withdraw").order_by(AuditEntry.id))
+    assert [(row["actor"], row["target"]) for row in trail] == [("wangmin", "period:2026-pj")] * 2
+    assert json.loads(trail[0]["old_value"]) == {"import": tally, "filename": "调查公司汇总.csv", "kind": "tally",
+                                                 "rows": 4, "ratings": 23}
+    assert json.loads(trail[1]["new_value"]) == {"withdrawn": True, "reason": "问卷录错了单位"}
+    # Withdrawn, the same file may be entered again: it is then counted once.
+    assert upload(office, "调查公司汇总.csv", TALLY.encode()).status_code == 200
+
+
+def test_only_the_office_withdraws_an_import(office, visitor, departments, period):
+    upload(office, "调查公司汇总.csv", TALLY.encode())
+    batch = run(RatingImport.select(RatingImport.id).first())["id"]
+    visitor.sign_in("zhaoli")
+    assert withdraw(visitor, batch, "审计员试一试").status_code == 403
+    assert "撤回原因" not in text_of(visitor.get("/staff/ratings").text)
+    assert run(RatingTally.count()) == 4
+
+
+def test_paper_forms_follow_the_web_forms_rules_and_keep_their_own_date(office, departments, period):
+    content = (
+        "unit_code,channel,level,reason,reason_text,comment,rated_on\n"
+        "150902,public,不满意,其他,,网站打不开,2026-03-02\n"
+        f"150902,public,不满意,内容过时,{'长' * 501},,\n"
+        "150902,public,满意,,,,2026/03/02\n"
+        "150902,public,满意,,,,2099-01-01\n"
+    )
+    text = text_of(upload(office, "问卷.csv", content.encode()).text)
+    assert "文件有 4 处问题" in text
+    assert "第 2 行：原因为“其他”时须在 reason_text 列写明具体原因" in text
+    assert "第 3 行：原因说明超过 500 个字" in text
+    assert "第 4 行：填表日期“2026/03/02”不是 YYYY-MM-DD 格式的日期" in text
+    assert "第 5 行：填表日期“2099-01-01”晚于今天" in text
+
+    good = (
+        "unit_code,channel,level,reason,reason_text,comment,rated_on\n"
+        "150902,public,不满意,其他,网站打不开,,2026-03-02\n"
+        "150902,public,满意,缺,写了也不算,,\n"
+    )
+    assert upload(office, "问卷.csv", good.encode()).status_code == 200
+    negative, positive = run(Rating.select().order_by(Rating.id))
+    assert negative["rated_on"].isoformat() == "2026-03-02" and negative["reason_text"] == "网站打不开"
+    # The department first sees the form when it is entered: its deadline runs from then.
+    assert negative["answer_due"] == run(working_days.deadline_after(negative["created_at"], 5))
+    assert positive["rated_on"] is None and positive["reason"] is None and positive["reason_text"] == ""

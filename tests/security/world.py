@@ -16,6 +16,8 @@ QUERIES = {
     "pending_comment": "SELECT id FROM rating WHERE comment_status = 'pending' ORDER BY id LIMIT 1",
     "x_criticism": "SELECT r.id FROM rating r JOIN department d ON d.id = r.department WHERE d.code = '150902'"
                    " AND r.answer_due IS NOT NULL ORDER BY r.id LIMIT 1",
+    "x_answered": "SELECT r.id FROM rating r JOIN department d ON d.id = r.department JOIN rating_answer a"
+                  " ON a.rating = r.id WHERE d.code = '150902' ORDER BY r.id LIMIT 1",
     "panel_batch": "SELECT id FROM panel_batch ORDER BY id LIMIT 1",
     "reason": "SELECT id FROM reason_choice ORDER BY id LIMIT 1",
     "survey": "SELECT id FROM survey WHERE code = 'zwgk-2026'",
@@ -23,6 +25,7 @@ QUERIES = {
     "closed_survey": "SELECT id FROM survey WHERE code = 'zwgk-2025'",
     "closed_survey_code": "SELECT code FROM survey WHERE code = 'zwgk-2025'",
     "survey_text": "SELECT id FROM survey_text ORDER BY id LIMIT 1",
+    "rating_import": "SELECT id FROM rating_import WHERE withdrawn_at IS NULL ORDER BY id LIMIT 1",
     "interview": "SELECT code FROM interview WHERE status = 'collecting' LIMIT 1",
     "archived_interview": "SELECT code FROM interview WHERE status = 'archived' LIMIT 1",
     "pending_question": "SELECT id FROM interview_question WHERE status = 'pending' LIMIT 1",

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Stream, Template
+from litestar.response import Redirect, Stream, Template
 
 from evaluation.core.i18n import _
-from evaluation.core.web import current_account, download, office, office_or_auditor, page, read_upload
+from evaluation.core.web import (
+    current_account,
+    download,
+    office,
+    office_or_auditor,
+    page,
+    read_upload,
+    see_other,
+)
 from evaluation.ratings import bursts as rating_bursts
 from evaluation.ratings import exports as rating_exports
 from evaluation.ratings import imports as rating_imports
@@ -27,7 +36,8 @@ async def ratings_office() -> Template:
 
 
 async def _import_page(chosen: str = "", result: ImportResult | None = None, error: str = "",
-                       status_code: int = 200) -> Template:
+                       status_code: int = 200, notice: str = "",
+                       withdrawal: dict[str, Any] | None = None) -> Template:
     all_periods = await periods.all_periods()
     if not chosen:
         current = await periods.current_period()
@@ -36,13 +46,15 @@ async def _import_page(chosen: str = "", result: ImportResult | None = None, err
     imports = await rating_imports.recent_imports(selected.id) if selected else []
     context: dict[str, Any] = {"periods": all_periods, "chosen": chosen, "result": result, "error": error,
                                "imports": imports, "kinds": rating_imports.KIND_LABELS,
-                               "reasons": await reasons.reasons()}
+                               "reasons": await reasons.reasons(), "notice": notice,
+                               "withdrawal": withdrawal or {}}
     return page("ratings/ratings_import.html", status_code=status_code, **context)
 
 
 @get("/staff/ratings/import", guards=[office], name="ratings-import-form")
-async def import_form(period: FromQuery[str] = "") -> Template:
-    return await _import_page(period)
+async def import_form(period: FromQuery[str] = "", withdrawn: FromQuery[str] = "") -> Template:
+    notice = _("已撤回“{filename}”，其评价已不再计入任何统计。").format(filename=withdrawn) if withdrawn else ""
+    return await _import_page(period, notice=notice)
 
 
 @post("/staff/ratings/import", guards=[office], name="ratings-import")
@@ -62,6 +74,20 @@ async def import_ratings(request: Request) -> Template:
     except RatingImportError as refusal:
         return await _import_page(period.code, error=str(refusal), status_code=422)
     return await _import_page(period.code, result=result, status_code=422 if result.errors else 200)
+
+
+@post("/staff/ratings/imports/{import_id:int}/withdraw", guards=[office], name="ratings-import-withdraw")
+async def withdraw_import(request: Request, import_id: FromPath[int]) -> Template | Redirect:
+    form = await request.form()
+    reason, chosen = str(form.get("reason") or ""), str(form.get("period") or "")
+    try:
+        withdrawn = await rating_imports.withdraw(current_account(request).username, import_id, reason)
+    except RatingImportError as refusal:
+        # The refusal is said at the top and beside the import, the reason typed kept in its field.
+        return await _import_page(chosen, error=str(refusal), status_code=422,
+                                  withdrawal={"id": import_id, "reason": reason, "error": str(refusal)})
+    query = urlencode({"period": withdrawn["period.code"], "withdrawn": withdrawn["filename"]})
+    return see_other(f"/staff/ratings/import?{query}")
 
 
 async def _period(reference: str) -> Period:
@@ -88,4 +114,4 @@ async def bursts() -> Template:
                 hours=rating_bursts.WINDOW_HOURS)
 
 
-ROUTES = [ratings_office, bursts, import_form, import_ratings, results_xlsx, comments_xlsx]
+ROUTES = [ratings_office, bursts, import_form, import_ratings, withdraw_import, results_xlsx, comments_xlsx]
