@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import segno
 from openpyxl import Workbook
 
 from evaluation.core import audit, clock, limits, spreadsheets
@@ -25,11 +26,14 @@ from settings import settings
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16  # 31^16 ≈ 2^79: guessing is hopeless, and guesses are rate limited too
 MAX_BATCH = 2000
+_WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
-# A brake on guessing (evaluation/core/limits.py), per address: refused codes count, a code that
-# is right gives its try back, so a meeting room of delegates behind one address is never held
-# up by one person's typos; with ~79 bits a code, guessing is hopeless at any such rate.
+# A brake on guessing (evaluation/core/limits.py), per address: only a well-formed code that is
+# wrong counts (a typo that leaves a letter out or types an O for a 0 cannot be a guess), a code
+# that is right gives its try back. With 16 characters from 31 (log2(31^16) ≈ 79.3 bits) and a
+# few thousand codes issued, guessing one at the default 100 tries per 10 minutes would take
+# ~10^17 years, so the limit can be generous enough for a meeting room behind one address.
 TRY_WINDOW_SECONDS = 600
 
 
@@ -59,7 +63,7 @@ async def code_of_period(period: Period, text: str, address: str) -> dict[str, A
     """The panel code a browser presents (its cookie) if it exists and belongs to this period;
     every way a code is presented counts against the guessing brake (TooManyTries)."""
     code = normalize(text)
-    if not code:
+    if not _WELL_FORMED.match(code):
         return None
     await _tried(address)
     row = await PanelCode.select(PanelCode.id, PanelCode.code, PanelCode.batch.period, PanelCode.batch.label).where(
@@ -77,6 +81,20 @@ def new_code() -> str:
 
 def display(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def filled_in_url(entry_url: str, code: str) -> str:
+    """The entry page's address with the code filled in (``/panel?code=…``)."""
+    return f"{entry_url}?code={display(code)}"
+
+
+def slips(rows: list[dict[str, Any]], entry_url: str) -> list[dict[str, Any]]:
+    """Each code as printed on its slip, with a QR code (inline SVG, no script, no request) of its
+    address with the code filled in: a phone's camera opens the form ready to send."""
+    return [{"serial": row["serial"], "code": display(row["code"]),
+             "qr": segno.make(filled_in_url(entry_url, row["code"]), error="m").svg_inline(
+                 omitsize=True, title=display(row["code"]))}
+            for row in rows]
 
 
 async def create_batch(actor: str, period: Period, label: str, size: int) -> int:
@@ -109,9 +127,6 @@ async def codes(batch_id: int) -> list[dict[str, Any]]:
 
 # A member types the code from a paper slip on a phone: full-width characters (a Chinese input
 # method), lower case, spaces and any kind of dash are forgiven.
-_WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
-
-
 def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).upper()
     return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Pd")
@@ -129,6 +144,8 @@ class Member:
 
 async def enter(text: str, address: str) -> Member:
     """The member behind a typed (or remembered) code, or a refusal that says why."""
+    if not _WELL_FORMED.match(normalize(text)):
+        raise PanelError(_("评议码是 16 位字母和数字（不含 0、O、1、I、L），请核对后重新输入。"))
     await _tried(address)
     member = await _member(text)
     await _right(address)
@@ -236,6 +253,6 @@ def codes_workbook(found: dict[str, Any], rows: list[dict[str, Any]], entry_url:
         sheet.append([spreadsheets.number_cell(sheet, row["serial"]), spreadsheets.text_cell(sheet, shown),
                       spreadsheets.text_cell(sheet, found["label"]),
                       spreadsheets.text_cell(sheet, found["period.name"]),
-                      spreadsheets.text_cell(sheet, f"{entry_url}?code={shown}")])
+                      spreadsheets.text_cell(sheet, filled_in_url(entry_url, row["code"]))])
     return Download(filename=f"{found['period.name']}-{found['label']}-{_('评议码')}.xlsx",
                     fallback=f"panel-codes-{found['id']}.xlsx", content=spreadsheets.save(workbook))
