@@ -30,7 +30,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 import piccolo_conf
-from evaluation.core import audit, clock, database, i18n, limits, web
+from evaluation.core import audit, clock, database, i18n, limits, web, working_days
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
@@ -77,6 +77,7 @@ def _template_engine() -> JinjaTemplateEngine:
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link
+    environment.filters["deadline"] = working_days.last_day_of
     environment.globals.update(
         static_url=_static_url_factory(),
         languages=i18n.LANGUAGES,

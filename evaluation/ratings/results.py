@@ -66,6 +66,7 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
     read. Who rated is never shown; a rejected or pending comment never is."""
     rows = await Rating.select(
         Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.created_at, Rating.reason.label,
+        Rating.answer_due,
     ).where(
         (Rating.period == period_id) & (Rating.department == department_id)
         & (Rating.level.is_in(list(NEGATIVE_LEVELS)) | (Rating.comment_status == CommentStatus.approved.value))
@@ -88,6 +89,9 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
             "comment": row["comment"] if approved else "",
             "created_at": row["created_at"],
             "answer": answer,
+            # Every negative rating is answered (PRODUCT.md, Settled questions): its state is shown.
+            "awaits_answer": row["level"] in NEGATIVE_LEVELS and not answer,
+            "answer_due": row["answer_due"],
         })
     return shown
 
