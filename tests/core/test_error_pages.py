@@ -37,6 +37,8 @@ def test_error_pages_speak_english_when_chosen(app, visitor, people):
     app.register(explode)
     visitor.get("/language/en")
     assert "Server error" in text_of(visitor.get("/explode").text)
+    not_here = visitor.post("/healthz")
+    assert not_here.status_code == 405 and "Action not supported" in text_of(not_here.text)
     assert "Too many wrong codes" in text_of(_panel_locked_out(visitor).text)
     visitor.sign_in("liqiang")
     forbidden = visitor.get("/staff/accounts")
