@@ -27,9 +27,10 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
+from litestar.utils.scope.state import ScopeState
 
 import piccolo_conf
-from evaluation.core import audit, clock, database, i18n, limits, web
+from evaluation.core import audit, clock, database, i18n, limits, web, working_days
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.core.tables import Role
 from evaluation.interviews import pages as interview_pages
@@ -83,6 +84,7 @@ def _template_engine() -> JinjaTemplateEngine:
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link
+    environment.filters["deadline"] = working_days.last_day_of
     environment.globals.update(
         static_url=_static_url_factory(),
         languages=i18n.LANGUAGES,
@@ -116,22 +118,45 @@ def _stores() -> StoreRegistry:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/schema") and not web.asks_for_json(request)
+    # An address ending in .json (open data) answers JSON, its errors included.
+    path = request.url.path
+    return not path.startswith("/schema") and not path.endswith(".json") and not web.asks_for_json(request)
 
 
-def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
+def _error_page(request: Request, status_code: int, detail: str = "", expired: bool = False) -> Response:
     if not _wants_html(request):
         return Response({"status_code": status_code, "detail": detail}, status_code=status_code)
-    template = "errors/_error.html" if request.headers.get("hx-request") else "errors/error.html"
-    return Template(
-        template_name=template,
-        context={"status_code": status_code, "detail": detail, "account": web.current_account(request)},
-        status_code=status_code,
-        headers={"Vary": "HX-Request"},
-    )
+    # An address no route answers never passes the language middleware: choose here too.
+    i18n.activate(i18n.choose_language(request.cookies.get(i18n.LANGUAGE_COOKIE)))
+    context = {"status_code": status_code, "detail": detail, "account": web.current_account(request),
+               "expired": expired}
+    if request.headers.get("hx-request"):
+        headers = {"Vary": "HX-Request"}
+        if expired:
+            # The message goes above the form the person filled, which stays as typed.
+            target = request.headers.get("hx-target")
+            headers.update({"HX-Reswap": "afterbegin", "HX-Retarget": f"#{target}" if target else "main"})
+        return Template(template_name="errors/_error.html", context=context, status_code=status_code,
+                        headers=headers)
+    if expired:
+        # Without JavaScript the person lands on this page: what they typed is shown to copy.
+        form = ScopeState.from_scope(request.scope).form
+        context["typed"] = [str(value) for key, value in (form.items() if isinstance(form, dict) else [])
+                            if key in _TYPED_FIELDS and isinstance(value, str) and value.strip()]
+        context["back"] = web.back_to_the_form(request)
+    return Template(template_name="errors/error.html", context=context, status_code=status_code,
+                    headers={"Vary": "HX-Request"})
+
+
+# The free text of the public forms (a rating's comment and reason, an interview question).
+_TYPED_FIELDS = ("comment", "reason_text", "body", "question", "text")
 
 
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    if web.page_expired(exc):
+        return _error_page(request, exc.status_code, expired=True)
+    if exc.status_code == 405 and request.method in {"GET", "HEAD"}:
+        return Redirect(path=web.back_to_the_form(request), status_code=303)
     if isinstance(exc, NotAuthorizedException):
         expired = bool(request.scope["state"].get("session_expired"))
         target = "/staff/login?next=" + request.url.path + ("&expired=1" if expired else "")
@@ -186,7 +211,7 @@ def create_app() -> Litestar:
             await limits.stop()
             await database.stop(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *CORE_ROUTES,
             *RATING_ROUTES,
@@ -242,3 +267,5 @@ def create_app() -> Litestar:
                                                         rating_criticism.pending_count)]}),
         debug=settings.debug,
     )
+    app.asgi_handler = web.head_as_get(app.asgi_handler)
+    return app

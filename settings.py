@@ -51,6 +51,8 @@ class Settings:
     secure_cookies: bool
     debug: bool
     trusted_proxies: str
+    public_url: str
+    public_url_set: bool
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,8 +117,8 @@ def load() -> Settings:
         # raise it for load tests on 127.0.0.1 (PRODUCT.md, Settled questions).
         ratings_per_hour=_int("PINGYI_RATINGS_PER_HOUR", 20),
         # Wrong codes per address per ten minutes: generous, for a meeting room behind one address;
-        # with ~79 bits a code, no rate a person reaches makes guessing worth trying.
-        panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 30),
+        # with ~79 bits a code, no rate a person reaches makes guessing worth trying (panel.py).
+        panel_code_tries=_int("PINGYI_PANEL_CODE_TRIES", 100),
         # Interview questions per client address per interview per hour: a brake, like the above.
         questions_per_hour=_int("PINGYI_QUESTIONS_PER_HOUR", 10),
         # Survey responses per client address per survey per hour: the same kind of brake.
@@ -124,6 +126,10 @@ def load() -> Settings:
         # Addresses of reverse proxies whose X-Forwarded-For is believed. Behind a proxy that
         # is not listed, every citizen would share the proxy's address and its rate limit.
         trusted_proxies=os.environ.get("PINGYI_TRUSTED_PROXIES", "").strip(),
+        # The address citizens type or scan (panel slips, the codes workbook): a setting, never the
+        # Host a request happened to carry (a clerk's desk may reach the server by an inner name).
+        public_url=(os.environ.get("PINGYI_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/"),
+        public_url_set=bool(os.environ.get("PINGYI_PUBLIC_URL", "").strip()),
         secure_cookies=_flag("PINGYI_SECURE_COOKIES"),
         debug=_flag("PINGYI_DEBUG"),
     )

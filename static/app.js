@@ -21,6 +21,21 @@
     var token = csrfToken();
     if (token) { event.detail.headers["x-csrftoken"] = token; }
   });
+  // After an in-place swap, keyboard and screen-reader focus moves to what it says (a thank-you,
+  // a refusal); each message is focused once.
+  document.addEventListener("DOMContentLoaded", function () {
+    // A page loaded whole puts nothing in focus by itself.
+    document.querySelectorAll("[data-focus-after-swap]").forEach(function (element) {
+      element.removeAttribute("data-focus-after-swap");
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var message = document.querySelector("[data-focus-after-swap]");
+    if (message) {
+      message.removeAttribute("data-focus-after-swap");
+      message.focus();
+    }
+  });
   // Tell the user when a request never reached the server, instead of failing silently.
   document.addEventListener("htmx:sendError", function () {
     var banner = document.getElementById("network-error");

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.csrf import generate_csrf_token
@@ -215,8 +215,8 @@ def require(*roles: Role) -> Any:
         if roles and not account.may(*roles):
             raise PermissionDeniedException()
         if connection.scope.get("method") in _UNSAFE_METHODS and not _token_of_this_session(connection):
-            # The 403 page says to reload: the page then carries this session's token.
-            raise PermissionDeniedException()
+            # The page was loaded before this session began: reloading it carries its token.
+            raise PermissionDeniedException(PAGE_EXPIRED)
 
     guard.__name__ = "require_" + ("_".join(role.value for role in roles) or "staff")
     return guard
@@ -227,6 +227,55 @@ def _token_of_this_session(connection: ASGIConnection) -> bool:
     issued = connection.scope.get("session", {}).get(SESSION_CSRF)
     sent = connection.cookies.get(CSRF_COOKIE)
     return bool(issued and sent) and hmac.compare_digest(issued, sent)
+
+
+# What Litestar's CSRF check says when a form's token is missing or stale; the person is told
+# the page expired (app.py), never that their account may not do it: citizens have no account.
+CSRF_REFUSED = "CSRF token verification failed"
+PAGE_EXPIRED = "page expired"
+
+
+def page_expired(exc: Exception) -> bool:
+    return isinstance(exc, PermissionDeniedException) and exc.detail in {CSRF_REFUSED, PAGE_EXPIRED}
+
+
+def head_as_get(asgi_app: ASGIApp) -> ASGIApp:
+    """HEAD answers wherever GET does: the request is routed as a GET and its body is dropped,
+    so the status and headers (length, type, caching) are those a GET would get."""
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await asgi_app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        scope["method"] = "GET"
+        await asgi_app(scope, receive, send_without_body)
+
+    return handle
+
+
+def back_to_the_form(request: Request) -> str:
+    """Where a GET of an address that only takes POST goes (a form's result reloaded, the language
+    switched on it): the page the form was on — the Referer when it is this site and not this
+    address itself, else the nearest address above that answers GET, else home."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path and referer.path != request.url.path:
+        return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            request.app.asgi_router.handle_routing(path=candidate, method="GET")
+        except HTTPException:
+            continue
+        return candidate
+    return "/"
 
 
 staff = require()

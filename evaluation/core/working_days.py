@@ -26,7 +26,7 @@ from typing import Any
 
 import chinese_calendar
 
-from evaluation.core import audit, clock
+from evaluation.core import audit, clock, i18n
 from evaluation.core.database import is_postgres, write_transaction
 from evaluation.core.i18n import N_, _
 from evaluation.core.tables import CalendarDay
@@ -163,6 +163,21 @@ class Deadline:
 def end_of_day(day: date) -> datetime:
     """24:00 Asia/Shanghai of ``day`` (00:00 of the next day there), in UTC (PRODUCT.md, Dates)."""
     return datetime.combine(day + ONE_DAY, time(0), tzinfo=clock.SHANGHAI).astimezone(UTC)
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def last_day_of(due: datetime | None) -> str:
+    """A deadline as the day it is the end of: "2026-12-11（星期五）", in English "Fri 11 Dec 2026".
+    The stored moment is 00:00 of the next day (24:00 of the last day, PRODUCT.md, Dates), which
+    read as a time would say a day too late (templates: ``r.answer_due | deadline``)."""
+    if due is None:
+        return ""
+    day = (clock.local(due) - timedelta(microseconds=1)).date()
+    if i18n.active_language() == "en":
+        return f"{day:%a} {day.day} {day:%b} {day.year}"
+    return f"{day.isoformat()}（星期{_WEEKDAYS_ZH[day.weekday()]}）"
 
 
 async def is_working_day(day: date) -> bool:

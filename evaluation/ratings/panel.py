@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import segno
 from openpyxl import Workbook
 
 from evaluation.core import audit, clock, limits, spreadsheets
@@ -21,11 +22,14 @@ from evaluation.ratings.tables import PanelBatch, PanelCode, Rating
 from settings import settings
 
 MAX_BATCH = 2000
+_WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
-# A brake on guessing (evaluation/core/limits.py), per address: refused codes count, a code that
-# is right gives its try back, so a meeting room of delegates behind one address is never held
-# up by one person's typos; with ~79 bits a code, guessing is hopeless at any such rate.
+# A brake on guessing (evaluation/core/limits.py), per address: only a well-formed code that is
+# wrong counts (a typo that leaves a letter out or types an O for a 0 cannot be a guess), a code
+# that is right gives its try back. With 16 characters from 31 (log2(31^16) ≈ 79.3 bits) and a
+# few thousand codes issued, guessing one at the default 100 tries per 10 minutes would take
+# ~10^17 years, so the limit can be generous enough for a meeting room behind one address.
 TRY_WINDOW_SECONDS = 600
 
 
@@ -55,7 +59,7 @@ async def code_of_period(period: Period, text: str, address: str) -> dict[str, A
     """The panel code a browser presents (its cookie) if it exists and belongs to this period;
     every way a code is presented counts against the guessing brake (TooManyTries)."""
     code = normalize(text)
-    if not code:
+    if not _WELL_FORMED.match(code):
         return None
     await _tried(address)
     row = await PanelCode.select(PanelCode.id, PanelCode.code, PanelCode.batch.period, PanelCode.batch.label).where(
@@ -65,6 +69,20 @@ async def code_of_period(period: Period, text: str, address: str) -> dict[str, A
         return None
     await _right(address)
     return row
+
+
+def filled_in_url(entry_url: str, code: str) -> str:
+    """The entry page's address with the code filled in (``/panel?code=…``)."""
+    return f"{entry_url}?code={display(code)}"
+
+
+def slips(rows: list[dict[str, Any]], entry_url: str) -> list[dict[str, Any]]:
+    """Each code as printed on its slip, with a QR code (inline SVG, no script, no request) of its
+    address with the code filled in: a phone's camera opens the form ready to send."""
+    return [{"serial": row["serial"], "code": display(row["code"]),
+             "qr": segno.make(filled_in_url(entry_url, row["code"]), error="m").svg_inline(
+                 omitsize=True, title=display(row["code"]))}
+            for row in rows]
 
 
 async def create_batch(actor: str, period: Period, label: str, size: int) -> int:
@@ -95,7 +113,6 @@ async def codes(batch_id: int) -> list[dict[str, Any]]:
     return await PanelCode.select().where(PanelCode.batch == batch_id).order_by(PanelCode.serial)
 
 
-_WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class Member:
 
 async def enter(text: str, address: str) -> Member:
     """The member behind a typed (or remembered) code, or a refusal that says why."""
+    if not _WELL_FORMED.match(normalize(text)):
+        raise PanelError(_("评议码是 16 位字母和数字（不含 0、O、1、I、L），请核对后重新输入。"))
     await _tried(address)
     member = await _member(text)
     await _right(address)
@@ -217,6 +236,6 @@ def codes_workbook(found: dict[str, Any], rows: list[dict[str, Any]], entry_url:
         sheet.append([spreadsheets.number_cell(sheet, row["serial"]), spreadsheets.text_cell(sheet, shown),
                       spreadsheets.text_cell(sheet, found["label"]),
                       spreadsheets.text_cell(sheet, found["period.name"]),
-                      spreadsheets.text_cell(sheet, f"{entry_url}?code={shown}")])
+                      spreadsheets.text_cell(sheet, filled_in_url(entry_url, row["code"]))])
     return Download(filename=f"{found['period.name']}-{found['label']}-{_('评议码')}.xlsx",
                     fallback=f"panel-codes-{found['id']}.xlsx", content=spreadsheets.save(workbook))

@@ -143,16 +143,19 @@ async def submit_panel(period: Period, department_id: int, code_id: int, form: R
     await _insert(period, department_id, Channel.panel, form, panel_code=code_id)
 
 
-async def has_rated(period: Period, department_id: int, voter_id: str | None, code_id: int | None) -> bool:
+async def own_rating(period: Period, department_id: int, voter_id: str | None,
+                     code_id: int | None) -> dict[str, Any] | None:
+    """What this browser (or panel code) chose for the department in the period, and when: shown
+    to the citizen instead of the form."""
     if code_id is not None:
-        return await Rating.exists().where(
-            (Rating.period == period.id) & (Rating.department == department_id) & (Rating.panel_code == code_id)
-        )
-    if voter_id:
-        return await Rating.exists().where(
-            (Rating.period == period.id) & (Rating.department == department_id) & (Rating.voter_id == voter_id)
-        )
-    return False
+        mine = Rating.panel_code == code_id
+    elif voter_id:
+        mine = Rating.voter_id == voter_id
+    else:
+        return None
+    return await Rating.select(Rating.level, Rating.created_at).where(
+        (Rating.period == period.id) & (Rating.department == department_id) & mine
+    ).first()
 
 
 async def counts(period_id: int, department_id: int | None = None) -> dict[int, dict[str, dict[str, int]]]:

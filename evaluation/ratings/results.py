@@ -67,6 +67,7 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
     rows = await Rating.select(
         Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.created_at, Rating.reason.label,
         Rating.reason.label_en,
+        Rating.answer_due,
     ).where(
         (Rating.period == period_id) & (Rating.department == department_id)
         & (Rating.level.is_in(list(NEGATIVE_LEVELS)) | (Rating.comment_status == CommentStatus.approved.value))
@@ -94,6 +95,9 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
             "comment": row["comment"] if approved else "",
             "created_at": row["created_at"],
             "answer": answer,
+            # Every negative rating is answered (PRODUCT.md, Settled questions): its state is shown.
+            "awaits_answer": row["level"] in NEGATIVE_LEVELS and not answer,
+            "answer_due": row["answer_due"],
         })
     return shown
 

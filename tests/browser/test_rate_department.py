@@ -106,6 +106,10 @@ def test_citizen_rates_satisfied_and_is_thanked_in_place(tab: Visit, rating_peri
     assert box is not None and row is not None
     assert box["height"] >= 44 and box["width"] >= row["width"] - 40, f"a small target: {box} in {row}"
     _mark_the_document(page)
+    # htmx injects no inline style the Content-Security-Policy would refuse (its indicator styles
+    # live in app.css): no violation at all while the form is swapped.
+    page.evaluate("""window.__violations = [];
+        document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective))""")
     satisfied.click(position={"x": box["width"] - 20, "y": box["height"] / 2})  # the label, away from the radio
     expect(page.get_by_role("radio", name="满意", exact=True)).to_be_checked()
     expect(page.get_by_role("group", name="不满意的原因", include_hidden=True)).to_be_hidden()
@@ -113,9 +117,11 @@ def test_citizen_rates_satisfied_and_is_thanked_in_place(tab: Visit, rating_peri
     answer = _submit(page)
     assert answer.status == 200 and answer.request.headers.get("hx-request") == "true"
     expect(rating.get_by_role("status")).to_contain_text("感谢您的评价")
+    expect(rating.get_by_role("status")).to_be_focused()
     expect(rating.get_by_role("button", name="提交评价")).to_have_count(0)
     expect(page).to_have_url(tab.url("/departments/150902"))
     assert _still_the_same_document(page), "the thank-you came with a page load, not in place"
+    assert page.evaluate("window.__violations") == []
     tab.assert_fits_the_screen()
     assert [r["level"] for r in _ratings_of("150902")] == ["satisfied"]
 
@@ -147,6 +153,8 @@ def test_unsatisfied_asks_for_a_reason_and_keeps_the_comment(tab: Visit, rating_
     assert answer.status == 422
     expect(reason).to_contain_text(NO_REASON_ERROR)
     expect(rating.get_by_role("alert")).to_contain_text("请修改标出的内容后再提交")
+    expect(rating.get_by_role("alert")).to_be_focused()
+    expect(page.get_by_label("原因", exact=True)).to_have_attribute("aria-describedby", "reason-error")
     expect(page.get_by_label("留言（可选，审核后公开）")).to_have_value(comment)
     expect(page.get_by_role("radio", name="不满意", exact=True)).to_be_checked()
     expect(reason).to_be_visible()
@@ -164,6 +172,7 @@ def test_unsatisfied_asks_for_a_reason_and_keeps_the_comment(tab: Visit, rating_
     assert answer.status == 200
     expect(rating.get_by_role("status")).to_contain_text("感谢您的评价")
     expect(rating).to_contain_text("该单位将在规定期限内公开答复")
+    expect(rating.get_by_role("status")).to_be_focused()
     assert _still_the_same_document(page)
     assert _ratings_of("SZ03") == [{"level": "unsatisfied", "reason.label": "难以查找", "comment": comment}]
 
@@ -179,3 +188,40 @@ def test_rating_works_without_javascript(open_tab: Any, rating_period: None) -> 
     expect(page.locator("#rating").get_by_role("status")).to_contain_text("感谢您的评价")
     tab.assert_fits_the_screen()
     assert [r["level"] for r in _ratings_of("150981")] == ["very_satisfied"]
+
+
+def test_without_javascript_a_negative_rating_is_promised_an_answer_too(open_tab: Any, rating_period: None) -> None:
+    tab = open_tab(java_script_enabled=False)
+    page = tab.page
+    tab.goto("/departments/150929")
+    page.locator("#rating label.level").filter(has_text=re.compile(r"^\s*非常不满意\s*$")).click()
+    page.get_by_label("原因", exact=True).select_option(label="难以查找")
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交评价").click()
+    status = page.locator("#rating").get_by_role("status")
+    expect(status).to_contain_text("感谢您的评价")
+    expect(status).to_contain_text("该单位将在规定期限内公开答复")
+    # Coming back later, the page says what was chosen and when.
+    tab.goto("/departments/150929")
+    expect(page.locator("#rating").get_by_role("status")).to_contain_text("您的评价：非常不满意")
+
+
+def test_an_expired_page_says_so_above_the_form_and_keeps_what_was_typed(tab: Visit, rating_period: None) -> None:
+    page = tab.page
+    tab.goto("/departments/150921")
+    rating = page.locator("#rating")
+    rating.locator("label.level").filter(has_text=re.compile(r"^\s*基本满意\s*$")).click()
+    comment = "第一行\n第二行"
+    page.get_by_label("留言（可选，审核后公开）").fill(comment)
+    # The token's cookie is gone (cleared, or a page left open across a browser restart).
+    page.context.clear_cookies(name="csrftoken")
+    _mark_the_document(page)
+    answer = _submit(page)
+    assert answer.status == 403
+    alert = rating.get_by_role("alert")
+    expect(alert).to_contain_text("页面已过期，请刷新后重试")
+    expect(alert).to_be_focused()
+    expect(page.get_by_label("留言（可选，审核后公开）")).to_have_value(comment)
+    assert _still_the_same_document(page)
+    tab.problems.remove(f"{answer.request.resource_type} {answer.url} answered 403")
+    assert _ratings_of("150921") == []

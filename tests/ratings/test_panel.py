@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import threading
 from typing import Any
 from urllib.parse import unquote
 
+import pytest
+import segno
 from openpyxl import load_workbook
 
 from evaluation.core.tables import AuditEntry
 from evaluation.ratings import panel, periods
+from evaluation.ratings.routes import panel as panel_routes
 from evaluation.ratings.tables import EvaluationPeriod, PanelBatch, PanelCode, Rating
 from settings import settings
 from tests.conftest import Visitor, open_period, run, text_of
+
+
+@pytest.fixture
+def public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's PINGYI_PUBLIC_URL."""
+    chosen = dataclasses.replace(settings, public_url="https://pingyi.example.gov.cn", public_url_set=True)
+    monkeypatch.setattr(panel_routes, "settings", chosen)
 
 
 def issue(label: str = "人大代表", size: int = 1, period_code: str = "2026-pj") -> list[str]:
@@ -44,7 +55,7 @@ def rate(visitor: Visitor, department: str, level: str = "satisfied") -> Any:
 # The office.
 
 
-def test_the_office_issues_a_batch_of_codes_and_exports_them(office, period):
+def test_the_office_issues_a_batch_of_codes_and_exports_them(office, period, public_url):
     response = office.post("/staff/panel", {"period": "2026-pj", "label": "人大代表", "size": "5"},
                            follow_redirects=False)
     assert response.status_code == 303
@@ -70,21 +81,35 @@ def test_the_office_issues_a_batch_of_codes_and_exports_them(office, period):
         assert row[0].value == code["serial"]
         assert row[1].value == shown and row[1].data_type == "s"
         assert row[2].value == "人大代表" and row[3].value == "2026年度社会评议"
-        assert row[4].value == f"http://testserver.local/panel?code={shown}"
+        assert row[4].value == f"https://pingyi.example.gov.cn/panel?code={shown}"
     assert sheet.column_dimensions["B"].width >= 20
 
 
-def test_the_print_sheet_has_one_slip_per_code(office, period):
+def test_the_print_sheet_has_one_slip_per_code_with_the_public_address_and_its_qr_code(office, period,
+                                                                                          public_url):
     office.post("/staff/panel", {"period": "2026-pj", "label": "政协委员", "size": "5"})
     batch = run(PanelBatch.select().first())
-    sheet = office.get(f"/staff/panel/{batch['id']}/print")
+    # Reached by an inner name at the office's desk: the slips still print the public address.
+    sheet = office.get(f"/staff/panel/{batch['id']}/print", headers={"Host": "intranet-pc:8000"})
     assert sheet.status_code == 200 and sheet.text.count('class="slip"') == 5
     assert sheet.headers["cache-control"] == "no-store"
     text = text_of(sheet.text)
     for code in run(PanelCode.select()):
-        assert panel.display(code["code"]) in text
-    assert "特邀评议代表（政协委员）" in text and "http://testserver.local/panel" in text
+        shown = panel.display(code["code"])
+        assert shown in text
+        # The QR code is exactly that of the address with this code filled in.
+        drawn = segno.make(f"https://pingyi.example.gov.cn/panel?code={shown}", error="m")
+        assert drawn.svg_inline(omitsize=True, title=shown) in sheet.text
+    assert "特邀评议代表（政协委员）" in text and "https://pingyi.example.gov.cn/panel" in text
+    assert "intranet-pc" not in sheet.text and "PINGYI_PUBLIC_URL" not in text
     assert "<script>" not in sheet.text.split("</head>")[1]
+
+
+def test_the_print_sheet_warns_while_the_public_address_is_not_set(office, period):
+    office.post("/staff/panel", {"period": "2026-pj", "label": "政协委员", "size": "1"})
+    batch = run(PanelBatch.select().first())
+    text = text_of(office.get(f"/staff/panel/{batch['id']}/print").text)
+    assert "PINGYI_PUBLIC_URL" in text and "testserver" not in text
 
 
 def test_a_label_is_written_to_the_spreadsheet_as_text_not_a_formula(office, period):
@@ -180,11 +205,13 @@ def test_the_same_code_rating_the_same_department_again_is_refused_kindly(visito
 
 def test_a_malformed_or_unknown_code_is_refused(visitor, period):
     issue()
-    for typed in ("", "ABCD-1234", "ABCD-EFGH-JKMN-PQRS-TUVW", "ABCD-EFGH-JKMN-PQR0", "ABCD-EFGH-JKMN-PQRS"):
+    for typed in ("", "ABCD-1234", "ABCD-EFGH-JKMN-PQRS-TUVW", "ABCD-EFGH-JKMN-PQR0"):
         response = enter(visitor, typed)
         assert response.status_code == 422, typed
-        assert "评议码无效，请核对后重新输入" in text_of(response.text)
+        assert "评议码是 16 位字母和数字（不含 0、O、1、I、L）" in text_of(response.text)
         assert "panel" not in response.cookies
+    unknown = enter(visitor, "ABCD-EFGH-JKMN-PQRS")
+    assert unknown.status_code == 422 and "评议码无效，请核对后重新输入" in text_of(unknown.text)
     assert rate(visitor, "150902").status_code == 200
     assert run(Rating.select(Rating.channel).first())["channel"] == "public"
 
@@ -224,8 +251,8 @@ def test_leaving_the_panel_makes_the_next_rating_a_public_one(visitor, period):
 
 def test_guessing_codes_is_rate_limited_per_address(visitor, new_visitor, period):
     code = issue()[0]
-    for attempt in range(settings.panel_code_tries):
-        assert enter(visitor, f"ABCD-EFGH-JKMN-{attempt:04d}").status_code == 422
+    for _ in range(settings.panel_code_tries):
+        assert enter(visitor, panel.new_code()).status_code == 422
     refused = enter(visitor, code)
     assert refused.status_code == 429 and "输错评议码的次数过多" in text_of(refused.text)
     assert 1 <= int(refused.headers["retry-after"]) <= 600
@@ -236,8 +263,8 @@ def test_guessing_codes_is_rate_limited_per_address(visitor, new_visitor, period
 def test_a_guessed_code_in_a_cookie_counts_as_a_try_wherever_it_is_presented(visitor, new_visitor, period):
     code = issue()[0]
     guesser = new_visitor()
-    for attempt in range(settings.panel_code_tries):
-        guesser.client.cookies.set("panel", f"ABCDEFGHJKMN{attempt:04d}")
+    for _ in range(settings.panel_code_tries):
+        guesser.client.cookies.set("panel", panel.new_code())
         assert guesser.get("/panel").status_code in (200, 422)
     guesser.client.cookies.set("panel", code)
     held = guesser.get("/panel")
@@ -248,11 +275,22 @@ def test_a_guessed_code_in_a_cookie_counts_as_a_try_wherever_it_is_presented(vis
     assert refused.status_code == 429 and run(Rating.count()) == 0
 
 
-def test_members_entering_their_own_codes_from_one_address_are_not_limited(new_visitor, period):
+def test_typos_do_not_count_as_guesses_so_one_person_cannot_lock_out_a_meeting_room(visitor, new_visitor, period):
+    """Codes have log2(31^16) ≈ 79 bits: only a well-formed wrong code could be a guess."""
+    assert settings.panel_code_tries >= 100
+    code = issue()[0]
+    for typo in (code[:-1], code.replace(code[3], "0"), code + "A", "1" + code[1:]) * 60:
+        assert enter(visitor, typo).status_code == 422
+    assert enter(new_visitor(), code).status_code == 303
+
+
+def test_members_entering_their_own_codes_from_one_address_are_not_limited(visitor, period):
     codes = issue(size=settings.panel_code_tries + 3)
     for code in codes:
-        assert enter(new_visitor(), code).status_code == 303
-    assert enter(new_visitor(), "ABCD-EFGH-JKMN-PQRS").status_code == 422
+        visitor.client.cookies.clear()  # the next member's phone, behind the same address
+        assert enter(visitor, code).status_code == 303
+    visitor.client.cookies.clear()
+    assert enter(visitor, "ABCD-EFGH-JKMN-PQRS").status_code == 422
 
 
 def test_twenty_concurrent_uses_of_one_code_store_one_rating(new_visitor, period):

@@ -78,6 +78,24 @@ def test_a_refused_rating_keeps_the_form_and_what_was_typed_and_says_how_long_to
     assert visitor.post("/departments/SZ03/ratings", {"level": "satisfied"}, headers=HTMX).status_code == 200
 
 
+def test_without_javascript_a_refused_rating_comes_back_as_the_whole_page_with_the_form(visitor, period):
+    for _ in range(LIMIT):
+        visitor.client.cookies.pop("voter", None)
+        visitor.get("/departments/150902")
+        assert visitor.post("/departments/150902/ratings", {"level": "satisfied"},
+                            follow_redirects=False).status_code == 303
+    visitor.client.cookies.pop("voter", None)
+    visitor.get("/departments/150902")
+    refused = visitor.post("/departments/150902/ratings", {"level": "basic", "comment": "第一行\n第二行"},
+                           follow_redirects=False)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 3600
+    minutes = -(-int(refused.headers["retry-after"]) // 60)
+    assert f"请 {minutes} 分钟后再提交" in text_of(refused.text)
+    assert "<html" in refused.text and "第一行\n第二行</textarea>" in refused.text
+    assert 'value="basic" required checked' in refused.text
+    assert run(Rating.count()) == LIMIT
+
+
 def test_the_limit_holds_across_two_workers(period, start_server):
     base_url, _log = start_server(workers=2, ratings_per_hour=LIMIT)
 

@@ -50,3 +50,12 @@ def test_the_office_sees_bursts_of_public_ratings(office, departments, period):
     page = text_of(office.get("/staff/ratings/bursts").text)
     assert "集宁区 25 突增" in page
     assert "乌兰察布市教育局 3" in page and "乌兰察布市教育局 3 突增" not in page
+
+
+def test_open_data_of_an_unknown_period_is_a_json_404(visitor, departments, period):
+    found = visitor.get("/open-data/2026-pj/results.json")
+    assert found.status_code == 200 and found.json()["departments"]
+    missing = visitor.get("/open-data/1999-pj/results.json", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/json")
+    assert missing.json()["status_code"] == 404
+    assert visitor.client.head("/open-data/1999-pj/results.json").status_code == 404

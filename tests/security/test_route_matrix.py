@@ -457,6 +457,15 @@ def _answer(visitor: Visitor, method: str, url: str, entry: Entry, world: dict[s
     return visitor.client.post(url, data=form, files=entry.files, follow_redirects=False)
 
 
+def _head_differs(visitor: Visitor, url: str, got: Any, role: str) -> list[str]:
+    """HEAD answers wherever GET does: the same status and type, no body."""
+    head = visitor.client.head(url, follow_redirects=False)
+    same = (head.status_code == got.status_code and head.content == b""
+            and head.headers.get("content-type") == got.headers.get("content-type"))
+    return [] if same else [f"{role:12} HEAD {url}: {head.status_code} {head.headers.get('content-type')} "
+                            f"{len(head.content)} bytes, GET {got.status_code} {got.headers.get('content-type')}"]
+
+
 def test_nobody_uses_a_route_they_may_not_and_everyone_reaches_the_pages_they_may(app, new_visitor):
     run(_load_demo)
     world = run(_world)
@@ -491,6 +500,8 @@ def test_nobody_uses_a_route_they_may_not_and_everyone_reaches_the_pages_they_ma
             elif allowed:
                 if status in {401, 403, 404} or _sent_to_sign_in(response):
                     unexpected.append(f"{role:12} {method} {url}: {status}, though allowed")
+                if method == "GET" and role in {ANONYMOUS, OFFICE}:
+                    unexpected.extend(_head_differs(visitor, url, response, role))
             elif not (status in REFUSED or _sent_to_sign_in(response) or _leads_to_a_refusal(visitor, response)):
                 unexpected.append(f"{role:12} {method} {url}: {status}, though not allowed")
             elif counts is not None and run(_row_counts(counts_sql)) != counts:

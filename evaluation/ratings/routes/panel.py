@@ -33,8 +33,8 @@ TRY_WINDOW_SECONDS = 600
 R = TypeVar("R", bound=Response)
 
 
-def _entry_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/panel"
+def _entry_url() -> str:
+    return settings.public_url + "/panel"
 
 
 async def _found_batch(batch_id: int) -> dict[str, Any]:
@@ -73,19 +73,21 @@ async def create_batch(request: Request, data: URLEncodedBody[dict[str, str]]) -
 
 
 @get("/staff/panel/{batch_id:int}/codes.xlsx", guards=[office], name="panel-codes-xlsx")
-async def codes_xlsx(request: Request, batch_id: FromPath[int]) -> Response[Any]:
+async def codes_xlsx(batch_id: FromPath[int]) -> Response[Any]:
     found = await _found_batch(batch_id)
     codes = await panel.codes(batch_id)
     # Two thousand rows take a moment to write: off the event loop.
-    return download(await anyio.to_thread.run_sync(panel.codes_workbook, found, codes, _entry_url(request)))
+    return download(await anyio.to_thread.run_sync(panel.codes_workbook, found, codes, _entry_url()))
 
 
 @get("/staff/panel/{batch_id:int}/print", guards=[office], name="panel-codes-print")
-async def codes_print(request: Request, batch_id: FromPath[int]) -> Template:
+async def codes_print(batch_id: FromPath[int]) -> Template:
     found = await _found_batch(batch_id)
     period = await periods.find(found["period.code"])
-    slips = [{"serial": row["serial"], "code": panel.display(row["code"])} for row in await panel.codes(batch_id)]
-    response = page("ratings/panel_print.html", batch=found, period=period, slips=slips, entry_url=_entry_url(request))
+    # A QR code per slip takes a few milliseconds: off the event loop.
+    slips = await anyio.to_thread.run_sync(panel.slips, await panel.codes(batch_id), _entry_url())
+    response = page("ratings/panel_print.html", batch=found, period=period, slips=slips, entry_url=_entry_url(),
+                    public_url_set=settings.public_url_set)
     response.headers["Cache-Control"] = "no-store"
     return response
 

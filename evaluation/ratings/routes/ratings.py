@@ -35,7 +35,9 @@ async def _rating_context(request: Request, department: dict[str, Any], form: Ra
         # Translated once here rather than in the form's nested loops.
         "levels": {key: _(label) for key, label in scale.LEVEL_LABELS.items()},
         "criteria": {key: _(label) for key, label in scale.CRITERION_LABELS.items()},
+        "negative_levels": scale.NEGATIVE_LEVELS,
         "already_rated": False,
+        "own_rating": None,
         "panel_label": None,
     }
     if period:
@@ -47,9 +49,9 @@ async def _rating_context(request: Request, department: dict[str, Any], form: Ra
         # A browser without a voter cookie has not rated yet: no query needed.
         voter_id = voter_id if request.cookies.get(VOTER_COOKIE) else None
         if voter_id or code:
-            context["already_rated"] = await ratings.has_rated(
-                period, department["id"], voter_id, code["id"] if code else None
-            )
+            context["own_rating"] = await ratings.own_rating(period, department["id"], voter_id,
+                                                             code["id"] if code else None)
+            context["already_rated"] = context["own_rating"] is not None
     return context
 
 
