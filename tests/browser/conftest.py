@@ -86,7 +86,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         viewport = callspec.params.get("viewport_name") if callspec else None
         if item.get_closest_marker("smoke") is None:
             item.add_marker(pytest.mark.skip(reason=why + "tests marked smoke only"))
-        elif viewport not in (None, "phone"):
+        elif viewport not in (None, "phone", "small phone"):
             item.add_marker(pytest.mark.skip(reason=why + "phone viewport only"))
 
 
