@@ -29,7 +29,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 import piccolo_conf
-from evaluation.core import audit, clock, database, i18n, limits, web
+from evaluation.core import audit, clock, database, form_values, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
@@ -66,6 +66,12 @@ def _static_url_factory() -> Any:
     return static_url
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: text typed before the platform cleaned its input (or put in
+    the database by other means) still never turns a page's text around."""
+    return form_values.without_bidi(value) if isinstance(value, str) else value
+
+
 def _template_engine() -> JinjaTemplateEngine:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -73,6 +79,7 @@ def _template_engine() -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link
@@ -199,6 +206,7 @@ def create_app() -> Litestar:
             web.LanguageMiddleware(),
             session_config.middleware,
             web.AccountMiddleware(),
+            web.CleanInputMiddleware(),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

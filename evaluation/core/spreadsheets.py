@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evaluation.core import clock
+from evaluation.core.form_values import clean
 from evaluation.core.i18n import _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -89,6 +90,10 @@ def _csv_rows(content: bytes) -> list[list[str]]:
             text = content.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise SpreadsheetError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。")) from exc
+    if "\x00" in text:
+        # A NUL is never in a table a person saved as CSV: the file is binary, or UTF-16.
+        raise SpreadsheetError(
+            _("文件中含有空字符（NUL），不是 CSV 表格。请在 Excel 中另存为 xlsx 或 UTF-8 编码的 CSV。"))
     try:
         return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
@@ -113,7 +118,8 @@ def _xlsx_sheets(content: bytes, first_only: bool = False) -> dict[str, list[lis
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             sheets = workbook.worksheets[:1] if first_only else workbook.worksheets
-            return {sheet.title: [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+            return {sheet.title: [[clean(cell_text(value)) for value in row]
+                                  for row in sheet.iter_rows(values_only=True)]
                     for sheet in sheets}
         finally:
             workbook.close()
@@ -144,7 +150,7 @@ def _with_header(rows: list[list[str]]) -> tuple[list[str], Rows]:
         if not any(value.strip() for value in values):
             continue
         padded = values + [""] * (len(header) - len(values))
-        result.append((line, {column: padded[index].strip() for index, column in enumerate(header) if column}))
+        result.append((line, {column: clean(padded[index]).strip() for index, column in enumerate(header) if column}))
     return header, result
 
 
