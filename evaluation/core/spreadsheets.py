@@ -37,6 +37,11 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Litestar adds "; charset=utf-8" to a text type: every CSV is sent as "text/csv; charset=utf-8".
+CSV_MEDIA_TYPE = "text/csv"
+# Excel on a Chinese Windows PC reads a CSV without it in the ANSI code page (GBK): mojibake.
+BOM = "\ufeff"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 _CHUNK = 64 * 1024
 
@@ -95,9 +100,15 @@ def _csv_rows(content: bytes) -> list[list[str]]:
         raise SpreadsheetError(
             _("文件中含有空字符（NUL），不是 CSV 表格。请在 Excel 中另存为 xlsx 或 UTF-8 编码的 CSV。"))
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return [[_unquoted(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise SpreadsheetError(_("无法读取该 CSV 文件，请检查文件格式。")) from exc
+
+
+def _unquoted(value: str) -> str:
+    """A cell as it was before ``csv_safe`` made it safe: a file the platform wrote reads back
+    as it was written."""
+    return value[1:] if value[:1] == "'" and value[1:2] in _FORMULA_STARTS else value
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
@@ -174,9 +185,32 @@ def csv_safe(value: Any) -> str:
     ``-``, ``@``, tab, CR) gets a leading apostrophe, as OWASP advises; numbers such as ``-2.5``
     stay numbers."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+    if text[:1] in _FORMULA_STARTS and not (text[:1] == "-" and _is_number(text)):
         return "'" + text
     return text
+
+
+def csv_text(rows: Iterable[Iterable[Any]], bom: bool = True) -> str:
+    """The one way the platform writes CSV (open data, downloads, the command line's files): every
+    field through ``csv_safe``, lines ending in LF, a BOM first unless the text goes to standard
+    output (a pipe, not a spreadsheet), line breaks inside a field as LF. Served with
+    ``CSV_MEDIA_TYPE``."""
+    out = io.StringIO()
+    if bom:
+        out.write(BOM)
+    # With LF line ends the csv module quotes a field holding LF but not one holding a lone CR,
+    # which a spreadsheet takes for the end of the row: CR is written as LF.
+    csv.writer(out, lineterminator="\n").writerows(
+        [_one_line_end(csv_safe(value)) for value in row] for row in rows)
+    return out.getvalue()
+
+
+def _one_line_end(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def csv_bytes(rows: Iterable[Iterable[Any]], bom: bool = True) -> bytes:
+    return csv_text(rows, bom).encode("utf-8")
 
 
 def _is_number(text: str) -> bool:

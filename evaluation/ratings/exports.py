@@ -10,8 +10,6 @@ context variable of the request.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator, Collection
 from decimal import Decimal
@@ -191,13 +189,6 @@ RATINGS_CSV_COLUMNS = ("unit_code", "unit_name", "channel", "source", "level", "
 RATINGS_BATCH = 2000
 
 
-def _csv_lines(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([[spreadsheets.csv_safe(value) for value in row] for row in rows])
-    return buffer.getvalue().encode("utf-8")
-
-
 async def ratings_csv(period_id: int | None, department_ids: Collection[int]) -> AsyncIterator[bytes]:
     """Every individual rating of a period for the given departments, as stored: UTF-8 with a
     BOM (Excel reads Chinese CSV as ANSI without it), times in +08:00, codes rather than labels.
@@ -205,7 +196,7 @@ async def ratings_csv(period_id: int | None, department_ids: Collection[int]) ->
     voter id or the panel code; the comment stays with its moderation (only its status is here);
     tallies are counts, not ratings, and are in the ranking workbook instead. Whatever a person
     typed cannot run as a formula when the file is opened in a spreadsheet."""
-    yield "\ufeff".encode() + _csv_lines([list(RATINGS_CSV_COLUMNS)])
+    yield spreadsheets.csv_bytes([RATINGS_CSV_COLUMNS])
     if period_id is None or not department_ids:
         return
     chosen = sorted(department_ids)
@@ -219,7 +210,8 @@ async def ratings_csv(period_id: int | None, department_ids: Collection[int]) ->
         ).order_by(Rating.id).limit(RATINGS_BATCH)
         if not rows:
             return
-        yield _csv_lines([[row["department.code"], row["department.name"], row["channel"], row["source"], row["level"],
-                           row["reason.label"] or "", row["reason_text"], row["comment_status"],
-                           clock.format_local(row["created_at"])] for row in rows])
+        yield spreadsheets.csv_bytes(bom=False, rows=[
+            [row["department.code"], row["department.name"], row["channel"], row["source"], row["level"],
+             row["reason.label"] or "", row["reason_text"], row["comment_status"],
+             clock.format_local(row["created_at"])] for row in rows])
         after = rows[-1]["id"]
