@@ -147,3 +147,11 @@ def test_command_line_arguments_are_cleaned_like_a_form(people, capsys):
                   "--opens", "2027-01-01", "--closes", "2027-12-31") == 0
     saved = run(EvaluationPeriod.select(EvaluationPeriod.name).where(EvaluationPeriod.code == "2027-pj").first())
     assert saved["name"] == "2027年度评议"
+
+
+def test_what_schemathesis_found_answers_404(office):
+    # A code that is all digits is also tried as an id: one too large for a column is no id.
+    assert office.get("/staff/rounds/999999999999999999999999999999/ranking/ranking.xlsx").status_code == 404
+    assert office.get("/staff/periods/999999999999999999999999999999/edit").status_code == 404
+    assert office.post("/staff/accounts/nobody/password", {"password": "short"}).status_code == 404
+    assert office.post("/staff/reports/4267648062319310/start").status_code == 404
