@@ -56,9 +56,10 @@ def parse_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-# The largest integer either engine stores (BIGINT, SQLite's INTEGER): a larger one names nothing,
-# and the database drivers would fail on it (OverflowError).
-LARGEST_INTEGER = 2**63 - 1
+# The largest integer the platform's columns hold: ids are Serial, a 32-bit INTEGER on PostgreSQL,
+# and no count, year or version comes near it. A larger one names nothing, and the database
+# drivers would fail on it (asyncpg: out of int32 range; sqlite3: OverflowError past 64 bits).
+LARGEST_INTEGER = 2**31 - 1
 
 
 def parse_int(text: str) -> int | None:

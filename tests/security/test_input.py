@@ -78,14 +78,15 @@ def test_an_interview_question_is_cleaned(office, cast, new_visitor):  # noqa: F
 
 def _int_path_routes(app: Any) -> list[tuple[str, str]]:
     """(method, path) of every route with an integer in its path, from the app's route table,
-    each integer a number no column can hold and each other parameter a plausible value."""
+    each integer a number no column holds and each other parameter a plausible value."""
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not any(p.type is int for p in route.path_parameters.values()):
             continue
         path = route.path_format
         for name, parameter in route.path_parameters.items():
-            path = path.replace("{" + name + "}", "99999999999999999999" if parameter.type is int else "x")
+            # One past a 32-bit id (PostgreSQL's Serial); past 64 bits is tried in a query below.
+            path = path.replace("{" + name + "}", str(2**31) if parameter.type is int else "x")
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             found.append((method, path))
     return found
