@@ -30,7 +30,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 import piccolo_conf
-from evaluation.core import audit, clock, database, i18n, limits, web, working_days
+from evaluation.core import audit, clock, database, form_values, i18n, limits, web, working_days
 from evaluation.core.routes import ROUTES as CORE_ROUTES
 from evaluation.core.tables import Role
 from evaluation.interviews import pages as interview_pages
@@ -74,6 +74,12 @@ def _static_url_factory() -> Any:
     return static_url
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: text typed before the platform cleaned its input (or put in
+    the database by other means) still never turns a page's text around."""
+    return form_values.without_bidi(value) if isinstance(value, str) else value
+
+
 def _template_engine() -> JinjaTemplateEngine:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -81,6 +87,7 @@ def _template_engine() -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link
@@ -235,6 +242,7 @@ def create_app() -> Litestar:
             web.LanguageMiddleware(),
             session_config.middleware,
             web.AccountMiddleware(),
+            web.CleanInputMiddleware(),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -52,7 +52,7 @@ def indicators_export(args: argparse.Namespace) -> None:
         code = args.code or indicators.default_code(args.year)
         raise CommandError(f"找不到 {args.year} 年度代码为 {code} 的指标体系 (no such indicator system)")
     if target == "-":
-        sys.stdout.write(indicator_files.csv_bytes(system).decode("utf-8"))
+        sys.stdout.write(indicator_files.csv_bytes(system, bom=False).decode("utf-8"))
         return
     content = (indicator_files.xlsx_bytes(system) if target.lower().endswith(".xlsx")
                else indicator_files.csv_bytes(system))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import random
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from evaluation.core import accounts
+from evaluation.core import accounts, spreadsheets
 from evaluation.core.accounts import AccountForm
 from evaluation.core.database import write_transaction
 from evaluation.core.tables import Account, DepartmentGroup, Role
@@ -59,12 +58,9 @@ def sample_csv(year: int) -> bytes:
     """The sample file, re-dated: an import refuses a file whose year differs from the one asked."""
     with SAMPLE_SYSTEM.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "year": str(year)})
-    return out.getvalue().encode("utf-8")
+    columns = list(rows[0])
+    dated = ({**row, "year": str(year)} for row in rows)
+    return spreadsheets.csv_bytes([columns, *([row[column] for column in columns] for row in dated)])
 
 
 async def _system_id() -> int:

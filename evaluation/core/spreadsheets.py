@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluation.core import clock
+from evaluation.core.form_values import clean
 from evaluation.core.i18n import _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -37,6 +38,11 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Litestar adds "; charset=utf-8" to a text type: every CSV is sent as "text/csv; charset=utf-8".
+CSV_MEDIA_TYPE = "text/csv"
+# Excel on a Chinese Windows PC reads a CSV without it in the ANSI code page (GBK): mojibake.
+BOM = "\ufeff"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 _CHUNK = 64 * 1024
 
@@ -90,10 +96,20 @@ def _csv_rows(content: bytes) -> list[list[str]]:
             text = content.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise SpreadsheetError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。")) from exc
+    if "\x00" in text:
+        # A NUL is never in a table a person saved as CSV: the file is binary, or UTF-16.
+        raise SpreadsheetError(
+            _("文件中含有空字符（NUL），不是 CSV 表格。请在 Excel 中另存为 xlsx 或 UTF-8 编码的 CSV。"))
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return [[_unquoted(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise SpreadsheetError(_("无法读取该 CSV 文件，请检查文件格式。")) from exc
+
+
+def _unquoted(value: str) -> str:
+    """A cell as it was before ``csv_safe`` made it safe: a file the platform wrote reads back
+    as it was written."""
+    return value[1:] if value[:1] == "'" and value[1:2] in _FORMULA_STARTS else value
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
@@ -118,7 +134,8 @@ def _xlsx_sheets(content: bytes, first_only: bool = False) -> dict[str, list[lis
                 # LibreOffice may declare a sheet of 1,048,576 rows by 1,024 columns around a hundred
                 # real rows; read-only openpyxl would pad every row out to that size.
                 sheet.reset_dimensions()
-            return {sheet.title: [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+            return {sheet.title: [[clean(cell_text(value)) for value in row]
+                                  for row in sheet.iter_rows(values_only=True)]
                     for sheet in sheets}
         finally:
             workbook.close()
@@ -149,7 +166,7 @@ def _with_header(rows: list[list[str]]) -> tuple[list[str], Rows]:
         if not any(value.strip() for value in values):
             continue
         padded = values + [""] * (len(header) - len(values))
-        result.append((line, {column: padded[index].strip() for index, column in enumerate(header) if column}))
+        result.append((line, {column: clean(padded[index]).strip() for index, column in enumerate(header) if column}))
     return header, result
 
 
@@ -173,21 +190,32 @@ def csv_safe(value: Any) -> str:
     ``-``, ``@``, tab, CR) gets a leading apostrophe, as OWASP advises; numbers such as ``-2.5``
     stay numbers."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+    if text[:1] in _FORMULA_STARTS and not (text[:1] == "-" and _is_number(text)):
         return "'" + text
     return text
 
 
-def csv_lines(rows: Iterable[Iterable[Any]]) -> bytes:
-    """Rows of a CSV file the office downloads, as UTF-8 bytes: every field made formula-safe.
-    The one CSV writer: a download streams its file as a BOM then the bytes of batch after batch."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([[csv_safe(value) for value in row] for row in rows])
-    return buffer.getvalue().encode("utf-8")
+def csv_text(rows: Iterable[Iterable[Any]], bom: bool = True) -> str:
+    """The one way the platform writes CSV (open data, downloads, the command line's files): every
+    field through ``csv_safe``, lines ending in LF, a BOM first unless the text goes to standard
+    output (a pipe, not a spreadsheet), line breaks inside a field as LF. Served with
+    ``CSV_MEDIA_TYPE``."""
+    out = io.StringIO()
+    if bom:
+        out.write(BOM)
+    # With LF line ends the csv module quotes a field holding LF but not one holding a lone CR,
+    # which a spreadsheet takes for the end of the row: CR is written as LF.
+    csv.writer(out, lineterminator="\n").writerows(
+        [_one_line_end(csv_safe(value)) for value in row] for row in rows)
+    return out.getvalue()
 
 
-CSV_BOM = "\ufeff".encode()  # Excel reads a Chinese CSV as ANSI without it
+def _one_line_end(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def csv_bytes(rows: Iterable[Iterable[Any]], bom: bool = True) -> bytes:
+    return csv_text(rows, bom).encode("utf-8")
 
 
 def _is_number(text: str) -> bool:

@@ -7,12 +7,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.csrf import generate_csrf_token
@@ -21,7 +27,7 @@ from litestar.response import Redirect, Stream, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from evaluation.core import accounts, i18n, spreadsheets
+from evaluation.core import accounts, form_values, i18n, spreadsheets
 from evaluation.core.tables import Role
 from settings import settings
 
@@ -94,6 +100,106 @@ class UploadsClosedMiddleware(ASGIMiddleware):
                     for upload in value if isinstance(value, list) else [value]:
                         if isinstance(upload, UploadFile):
                             await upload.close()
+
+
+# A public form (a rating, a question, a panel code, signing in) fits in a few kilobytes: nothing
+# bigger is read, let alone echoed back.
+PUBLIC_FORM_MAX_BYTES = 64 * 1024
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_int_queries: dict[int, frozenset[str]] = {}
+
+
+class CleanInputMiddleware(ASGIMiddleware):
+    """Every text a request brings passes ``form_values.clean`` once, before the CSRF check, a
+    guard or a handler reads it: the query string, the path's parameters and the form's fields
+    (a multipart form's files are the upload checks' business). An integer in the path or in a
+    query parameter a handler reads as a number is refused when no column could hold it (404 in
+    the path, 400 in the query), rather than failing in the database. A public form's body stops
+    at ``PUBLIC_FORM_MAX_BYTES`` (413)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] == "http":
+            _check_path_numbers(scope)
+            if scope.get("query_string"):
+                scope["query_string"] = _cleaned_query(scope)
+            if scope["method"] in _UNSAFE_METHODS and _is_form(scope):
+                if scope["route_handler"].opt.get("public"):
+                    receive = _bounded(scope, receive, PUBLIC_FORM_MAX_BYTES)
+                await _clean_form(scope, receive)
+        await next_app(scope, receive, send)
+
+
+def _check_path_numbers(scope: Scope) -> None:
+    params = scope.get("path_params") or {}
+    for name, value in params.items():
+        if isinstance(value, int) and abs(value) > form_values.LARGEST_INTEGER:
+            raise NotFoundException()
+        if isinstance(value, str):
+            params[name] = form_values.clean(value)
+
+
+def _cleaned_query(scope: Scope) -> bytes:
+    raw = scope["query_string"]
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
+    numbers = _int_query_names(scope["route_handler"])
+    if any(name in numbers and _is_integer(value) and form_values.parse_int(value) is None for name, value in pairs):
+        raise ClientException()
+    cleaned = [(name, form_values.clean(value)) for name, value in pairs]
+    return raw if cleaned == pairs else urlencode(cleaned).encode("ascii")
+
+
+def _is_integer(text: str) -> bool:
+    return text.strip().lstrip("+-").isdigit()
+
+
+def _int_query_names(handler: Any) -> frozenset[str]:
+    """The query parameters a handler reads as integers (``FromQuery[int]``)."""
+    names = _int_queries.get(id(handler))
+    if names is None:
+        fields = getattr(handler, "parsed_fn_signature", None)
+        names = frozenset(
+            name for name, field in (fields.parameters.items() if fields else ())
+            if int in {field.annotation, *(inner.annotation for inner in field.inner_types)}
+        )
+        _int_queries[id(handler)] = names
+    return names
+
+
+def _is_form(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.decode("latin-1").lower().startswith(_FORM_TYPES)
+    return False
+
+
+def _bounded(scope: Scope, receive: Receive, limit: int) -> Receive:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise HTTPException(status_code=413)
+    seen = 0
+
+    async def bounded_receive() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise HTTPException(status_code=413)
+        return message
+
+    return bounded_receive
+
+
+async def _clean_form(scope: Scope, receive: Receive) -> None:
+    # Parsed here once and kept in the scope, where Litestar's CSRF check, ``URLEncodedBody`` and
+    # ``request.form()`` all find it.
+    await Request(scope, receive).form()
+    form = ScopeState.from_scope(scope).form
+    if isinstance(form, dict):
+        for name, value in form.items():
+            if isinstance(value, str):
+                form[name] = form_values.clean(value)
+            elif isinstance(value, list):
+                form[name] = [form_values.clean(item) if isinstance(item, str) else item for item in value]
 
 
 class LanguageMiddleware(ASGIMiddleware):

@@ -15,7 +15,7 @@ from typing import Any
 
 from evaluation.core import audit, clock
 from evaluation.core.database import write_transaction
-from evaluation.core.form_values import parse_int
+from evaluation.core.form_values import at_most, parse_int
 from evaluation.core.i18n import _
 from evaluation.interviews import live
 from evaluation.interviews.resources import person_label
@@ -51,8 +51,10 @@ class QuestionForm:
             self.errors["body"] = _("请填写您的问题。")
         elif len(self.body) > MAX_QUESTION:
             self.errors["body"] = _("问题不能超过 500 个字。")
+            self.body = at_most(self.body, MAX_QUESTION)  # shown again no longer than the field takes
         if len(self.display_name) > MAX_NAME:
             self.errors["display_name"] = _("署名不能超过 30 个字。")
+            self.display_name = at_most(self.display_name, MAX_NAME)
         return not self.errors
 
 

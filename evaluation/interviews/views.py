@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evaluation.core import clock
+from evaluation.core.form_values import parse_int
 from evaluation.interviews import questions
 from evaluation.interviews.life_cycle import status_label
 from evaluation.interviews.resources import person_label
@@ -48,8 +49,8 @@ async def find(code: str, *, public: bool) -> dict[str, Any] | None:
     """An interview by its code (or, for the command line, its numeric id); the public sees it
     only once it is published."""
     row = await Interview.select(*_columns()).where(Interview.code == code).first()
-    if row is None and code.isdigit():
-        row = await Interview.select(*_columns()).where(Interview.id == int(code)).first()
+    if row is None and (number := parse_int(code)) is not None and code.isdigit():
+        row = await Interview.select(*_columns()).where(Interview.id == number).first()
     if row is None or (public and row["published_at"] is None):
         return None
     return (await _with_guests([_decorate(row)]))[0]

@@ -253,7 +253,7 @@ async def ratings_csv(period_id: int | None, department_ids: Collection[int]) ->
     voter id or the panel code; the comment stays with its moderation (only its status is here);
     tallies are counts, not ratings, and are in the ranking workbook instead. Whatever a person
     typed cannot run as a formula when the file is opened in a spreadsheet."""
-    yield spreadsheets.CSV_BOM + spreadsheets.csv_lines([list(RATINGS_CSV_COLUMNS)])
+    yield spreadsheets.csv_bytes([RATINGS_CSV_COLUMNS])
     if period_id is None or not department_ids:
         return
     chosen = sorted(department_ids)
@@ -267,9 +267,8 @@ async def ratings_csv(period_id: int | None, department_ids: Collection[int]) ->
         ).order_by(Rating.id).limit(RATINGS_BATCH)
         if not rows:
             return
-        yield spreadsheets.csv_lines([
+        yield spreadsheets.csv_bytes(bom=False, rows=[
             [row["department.code"], row["department.name"], row["channel"], row["source"], row["level"],
              row["reason.label"] or "", row["reason_text"], row["comment_status"],
-             clock.format_local(row["created_at"])]
-            for row in rows])
+             clock.format_local(row["created_at"])] for row in rows])
         after = rows[-1]["id"]

@@ -113,8 +113,8 @@ async def by_id(period_id: int) -> Period | None:
 async def find(reference: str) -> Period | None:
     """A period by its code or its numeric id (the command line accepts either)."""
     row = await EvaluationPeriod.select().where(EvaluationPeriod.code == reference).first()
-    if row is None and reference.isdigit():
-        row = await EvaluationPeriod.select().where(EvaluationPeriod.id == int(reference)).first()
+    if row is None and (number := parse_int(reference)) is not None and reference.isdigit():
+        row = await EvaluationPeriod.select().where(EvaluationPeriod.id == number).first()
     return _period(row) if row else None
 
 

@@ -11,6 +11,7 @@ from piccolo.utils.encoding import dump_json
 
 from evaluation.core import cache, clock, working_days
 from evaluation.core.database import group_commit, is_postgres, is_unique_violation
+from evaluation.core.form_values import at_most
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
 from evaluation.ratings.periods import Period
@@ -69,10 +70,14 @@ class RatingForm:
             elif chosen["requires_text"] and not self.reason_text:
                 self.errors["reason_text"] = _("选择“{label}”时，请写明具体原因。").format(
                     label=shown_label(chosen["label"], chosen.get("label_en")))
+        # Shown again no longer than the field takes (its maxlength): a form posted by a script
+        # with 60 KB in it is not echoed back whole.
         if len(self.reason_text) > MAX_REASON_TEXT:
             self.errors["reason_text"] = _("原因说明不能超过 500 个字。")
+            self.reason_text = at_most(self.reason_text, MAX_REASON_TEXT)
         if len(self.comment) > MAX_COMMENT:
             self.errors["comment"] = _("留言不能超过 1000 个字。")
+            self.comment = at_most(self.comment, MAX_COMMENT)
         return not self.errors
 
 

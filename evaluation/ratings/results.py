@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from evaluation.core import spreadsheets
 from evaluation.core.tables import Department
 from evaluation.ratings import criticism, ratings
 from evaluation.ratings.periods import Period, all_periods
@@ -138,6 +139,16 @@ async def overview(period: Period, sort: str = "index") -> list[OverviewRow]:
         # Below the sample the index is not shown, so it does not rank either.
         rows.sort(key=lambda row: (not row.sufficient, -(row.index or 0), row.code))
     return rows
+
+
+def open_data_csv(period: Period, rows: list[OverviewRow]) -> str:
+    """The open data as a table: one line per department, the index empty below the sample."""
+    document = open_data(period, rows)
+    return spreadsheets.csv_text([
+        ("period", "code", "name", "group", "ratings", "public", "panel", "index"),
+        *([period.code, row["code"], row["name"], row["group"], row["ratings"], row["public"], row["panel"],
+           row["index"] or ""] for row in document["departments"]),
+    ])
 
 
 def open_data(period: Period, rows: list[OverviewRow]) -> dict[str, Any]:

@@ -316,7 +316,7 @@ async def responses_csv(form: SurveyForm, survey_id: int) -> AsyncIterator[bytes
     """The raw sheet as CSV (UTF-8 with a BOM, the codes of channels, times in +08:00), streamed
     batch by batch; no field can run as a formula when opened in a spreadsheet."""
     table = columns(form)
-    yield spreadsheets.CSV_BOM + spreadsheets.csv_lines([[*FIXED_COLUMNS, *(column.name for column in table)]])
+    yield spreadsheets.csv_bytes([[*FIXED_COLUMNS, *(column.name for column in table)]])
     async for rows in _batches(survey_id):
         lines = []
         for row in rows:
@@ -324,10 +324,10 @@ async def responses_csv(form: SurveyForm, survey_id: int) -> AsyncIterator[bytes
             values = raw_values(_answers(row["answers"]), table)
             lines.append([response_id, clock.format_local(created_at), channel,
                           *("" if value is None else value for value in values)])
-        yield spreadsheets.csv_lines(lines)
+        yield spreadsheets.csv_bytes(lines, bom=False)
 
 
 def responses_csv_download(form: SurveyForm, survey_id: int) -> Download:
     code = form.settings.code
     return Download(filename=f"{code}-{_('调查答卷')}.csv", fallback=f"{code}-responses.csv",
-                    content=responses_csv(form, survey_id), media_type="text/csv; charset=utf-8")
+                    content=responses_csv(form, survey_id), media_type=spreadsheets.CSV_MEDIA_TYPE)

@@ -9,8 +9,6 @@ is refused whole, with every problem and every failing identity named by its cel
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +16,7 @@ from decimal import Decimal
 from evaluation.core import audit, spreadsheets
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
-from evaluation.core.spreadsheets import SpreadsheetError, csv_safe
+from evaluation.core.spreadsheets import SpreadsheetError, csv_text
 from inspections.annual_report import checks, reports, saves
 from inspections.annual_report.checks import Failure, format_value
 from inspections.annual_report.figures import parse_value
@@ -165,12 +163,7 @@ def long_rows(report: Report) -> list[tuple[str, str, str, str]]:
 
 def long_csv(report: Report) -> str:
     """The long form, with a BOM so that a spreadsheet opens it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(LONG_COLUMNS)
-    for row in long_rows(report):
-        writer.writerow([csv_safe(value) for value in row])
-    return "\ufeff" + out.getvalue()
+    return csv_text([LONG_COLUMNS, *long_rows(report)])
 
 
 def statistics_document(report: Report) -> dict[str, object]:

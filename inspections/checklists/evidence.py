@@ -69,6 +69,16 @@ def extension_of(content_type: str) -> str:
     return EXTENSIONS.get(content_type, "")
 
 
+def download_name(photo: EvidenceFile) -> tuple[str, str]:
+    """(name, ASCII fallback) a photo is downloaded under: the inspector's name for it, but always
+    with the extension of the type its bytes were checked to be, so that ``poly.html`` holding a
+    JPEG is saved as ``poly.jpg`` and never opened as a page."""
+    extension = extension_of(photo.content_type)
+    fallback = f"evidence-{photo.id}{extension}"
+    stem = photo.original_name.rsplit(".", 1)[0].strip() if photo.original_name else ""
+    return (stem + extension if stem else fallback), fallback
+
+
 def evidence_dir() -> Path:
     return settings.uploads_dir / "evidence"
 

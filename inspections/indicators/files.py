@@ -12,8 +12,6 @@ system keeps its own unless one is given), and the file's points are checked aga
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -162,21 +160,17 @@ def sample_for(year: int) -> bytes:
     return _csv([{**values, "year": str(year)} for _line, values in lines])
 
 
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+def _csv(rows: list[dict[str, str]], bom: bool = False) -> bytes:
+    return spreadsheets.csv_bytes([COLUMNS, *([row.get(column, "") for column in COLUMNS] for row in rows)], bom=bom)
 
 
 def export_rows(system: indicators.System) -> list[dict[str, str]]:
     return [{"year": str(system.year), **item.values()} for item in system.rows()]
 
 
-def csv_bytes(system: indicators.System, bom: bool = False) -> bytes:
-    """The sample's layout exactly. A download carries a BOM so that Excel reads it as UTF-8."""
-    return ("\ufeff" if bom else "").encode() + _csv(export_rows(system))
+def csv_bytes(system: indicators.System, bom: bool = True) -> bytes:
+    """The sample's layout exactly; a file carries a BOM (Excel), standard output does not."""
+    return _csv(export_rows(system), bom=bom)
 
 
 def xlsx_file(system: indicators.System) -> IO[bytes]:

@@ -15,7 +15,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from evaluation.core.i18n import _
-from evaluation.core.spreadsheets import Download
+from evaluation.core.spreadsheets import CSV_MEDIA_TYPE, Download
 from evaluation.core.web import current_account, download, office, office_or_auditor, page, read_upload, see_other
 from inspections.indicators import editor, indicators
 from inspections.indicators import files as indicator_files
@@ -230,7 +230,7 @@ async def copy_system(request: HTMXRequest, system_id: FromPath[int],
 async def export_csv(system_id: FromPath[int]) -> Response:
     system = await _system(system_id)
     return download(Download(*indicator_files.export_filename(system, "csv"),
-                             content=indicator_files.csv_bytes(system, bom=True), media_type="text/csv"))
+                             content=indicator_files.csv_bytes(system), media_type=CSV_MEDIA_TYPE))
 
 
 @get("/staff/indicators/{system_id:int}/indicators.xlsx", guards=[office_or_auditor], name="indicator-system-xlsx")

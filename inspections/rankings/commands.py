@@ -28,7 +28,7 @@ def ranking_compile(args: argparse.Namespace) -> None:
     draft = draft_or_fail(args.round)
     view = RankingView(snapshots.draft_document(draft))
     if args.csv:
-        sys.stdout.write(view.csv_text())
+        sys.stdout.write(view.csv_text(bom=False))
         return
     print(f"# {draft.round.code} {draft.round.name} — 排名草稿 draft ranking")
     for group in view.groups:

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 
+from evaluation.core import spreadsheets
 from evaluation.core.i18n import _
 from evaluation.core.spreadsheets import Download
 from evaluation.ratings import exports as rating_exports
@@ -57,4 +58,5 @@ async def ratings_csv(reference: str) -> Download | None:
         return None
     covered = await coverage.covered_department_ids(found.id)
     return Download(filename=found.name + "-" + _("评议明细") + ".csv", fallback=f"{found.code}-ratings.csv",
-                    content=rating_exports.ratings_csv(found.period_id, covered), media_type="text/csv")
+                    content=rating_exports.ratings_csv(found.period_id, covered),
+                    media_type=spreadsheets.CSV_MEDIA_TYPE)

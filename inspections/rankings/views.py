@@ -5,14 +5,12 @@ so what is published is exactly what was reviewed."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from evaluation.core import spreadsheets
 from evaluation.core.i18n import _
-from evaluation.core.spreadsheets import csv_safe
 from evaluation.ratings.scale import CHANNEL_LABELS, LEVEL_LABELS
 from inspections.checklists.scoring import format_points
 from inspections.rankings.compiling import INDEX_OWN, Reason
@@ -149,13 +147,9 @@ class RankingView:
                 })
         return rows
 
-    def csv_text(self) -> str:
+    def csv_text(self, bom: bool = True) -> str:
         """One row per ranked unit in rank order within each group (旗县市区 first). Names cannot
         start a formula in a spreadsheet: they are unit names the office typed."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in self.csv_rows():
-            writer.writerow({key: csv_safe(value) for key, value in row.items()})
-        return out.getvalue()
+        return spreadsheets.csv_text([CSV_COLUMNS, *([row[key] for key in CSV_COLUMNS] for row in self.csv_rows())],
+                                     bom=bom)
 

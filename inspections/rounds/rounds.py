@@ -18,6 +18,7 @@ from piccolo.query.functions.aggregate import Count
 
 from evaluation.core import audit, clock
 from evaluation.core.database import is_postgres, write_transaction
+from evaluation.core.form_values import parse_int
 from evaluation.core.i18n import N_, _
 from inspections.checklists.scoring import as_decimal
 from inspections.indicators.rules import DEFAULT_STEP
@@ -126,8 +127,8 @@ def _select() -> Any:
 async def find(reference: str) -> Round | None:
     """A round by its code or its numeric id (the command line accepts either)."""
     row = await _select().where(InspectionRound.code == reference).first()
-    if row is None and reference.isdigit():
-        row = await _select().where(InspectionRound.id == int(reference)).first()
+    if row is None and (number := parse_int(reference)) is not None and reference.isdigit():
+        row = await _select().where(InspectionRound.id == number).first()
     return _round(row) if row else None
 
 

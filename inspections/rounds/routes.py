@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from evaluation.core.departments import GROUP_LABELS
+from evaluation.core.form_values import parse_int
 from evaluation.core.web import current_account, office, office_or_auditor, page, see_other
 from evaluation.ratings import periods
 from inspections.rounds import coverage, rounds, teams
@@ -135,7 +136,7 @@ async def uncover(request: Request, code: FromPath[str], department_code: FromPa
 
 
 def _team_id(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return parse_int(text) if text and text.isdigit() else None
 
 
 @post("/staff/rounds/{code:str}/assignments", guards=[office], name="round-assign")

@@ -126,7 +126,8 @@ def test_the_workbook_is_sound_and_libreoffice_converts_it_to_pdf(visitor, submi
 
 def test_the_statistics_are_open_data_once_submitted(visitor, submitted):
     response = visitor.get("/open-data/annual-reports/2026/units/150902/statistics.csv")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

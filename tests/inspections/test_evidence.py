@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -211,6 +212,25 @@ def test_the_download_is_an_attachment_with_its_name_and_type(liqiang: Visitor, 
     )
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"].startswith("private")
+
+
+@pytest.mark.parametrize(("name", "content", "saved_as", "content_type"), [
+    ("poly.html", JPEG, "poly.jpg", "image/jpeg"),
+    ("image.svg", PNG, "image.png", "image/png"),
+    ("现场.JPG.exe", JPEG, "现场.JPG.jpg", "image/jpeg"),
+    (".htaccess", JPEG, "evidence-{id}.jpg", "image/jpeg"),
+])
+def test_the_download_is_named_with_the_extension_of_the_checked_type(
+        liqiang: Visitor, inspection: Inspection, name: str, content: bytes, saved_as: str, content_type: str) -> None:
+    photo_id = send_photo(liqiang, photos_url(inspection), name, content, upload_id="named-by-type").json()["id"]
+    response = liqiang.get(f"/inspect/evidence/{photo_id}")
+    assert response.status_code == 200 and response.content == content
+    assert response.headers["content-type"] == content_type
+    assert response.headers["x-content-type-options"] == "nosniff"
+    disposition = response.headers["content-disposition"]
+    extension = saved_as.rsplit(".", 1)[1]
+    assert disposition.startswith(f"attachment; filename=\"evidence-{photo_id}.{extension}\"; ")
+    assert disposition.endswith("''" + quote(saved_as.format(id=photo_id), safe=""))
 
 
 def test_inspector_deletes_a_photo_while_the_checklist_is_editable(

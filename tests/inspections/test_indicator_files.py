@@ -163,7 +163,8 @@ def test_an_existing_system_is_replaced_only_when_asked_and_only_while_unfrozen(
 def test_a_csv_download_imports_back_as_the_same_system(office):
     system_id, _ = run(add_sample_system())
     download = office.get(f"/staff/indicators/{system_id}/indicators.csv")
-    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert download.status_code == 200 and download.headers["content-type"] == "text/csv; charset=utf-8"
+    assert download.content.startswith(b"\xef\xbb\xbf")
     assert "filename*=UTF-8''2026-2026-" in download.headers["content-disposition"]
     assert download.content.startswith(b"\xef\xbb\xbf" + COLUMNS.encode())
     # The layout is the sample's, numbers as written: 6 not 6.0, the deduction 1.

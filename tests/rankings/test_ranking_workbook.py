@@ -297,7 +297,8 @@ def test_the_ratings_csv_streams_every_rating_of_the_rounds_units_without_voter_
 
     response = office.get(CSV_URL)
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf") and response.content.count(b"\xef\xbb\xbf") == 1
     assert f"filename*=UTF-8''{quote('2026年度政务公开考核-评议明细.csv')}" in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     text = response.content.decode("utf-8-sig")

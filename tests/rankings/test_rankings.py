@@ -140,6 +140,7 @@ def test_the_open_data_json_is_the_checksummed_bytes_and_the_csv_has_the_agreed_
     assert json_response.json()["groups"][0]["units"][0]["total"] == "96.60"
     csv_response = visitor.get("/open-data/rankings/2026-kh/1/ranking.csv")
     assert csv_response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert csv_response.content.startswith(b"\xef\xbb\xbf")
     lines = csv_response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == ("group,rank,unit_code,unit_name,inspection_score,satisfaction_index,public_component,"
                         "bonus,total,grade,vetoed")

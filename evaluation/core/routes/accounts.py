@@ -78,7 +78,10 @@ async def set_password(request: Request, username: FromPath[str],
     try:
         epoch = await accounts.set_password(current_account(request).username, username, data.get("password", ""))
     except AccountError as refusal:
-        form = await accounts.account_form(username)
+        try:
+            form = await accounts.account_form(username)
+        except AccountError as missing:
+            raise NotFoundException() from missing
         return await _form_page(form, new=False, error=str(refusal), status_code=422)
     if username == current_account(request).username:
         keep_session_after_password_change(request, epoch)

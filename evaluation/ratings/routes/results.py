@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from evaluation.core import departments
+from evaluation.core import departments, spreadsheets
 from evaluation.core.web import PUBLIC, page
 from evaluation.ratings import periods, ratings, results, scale
 from evaluation.ratings.periods import Period
@@ -61,14 +58,8 @@ async def open_data_json(period: FromPath[str]) -> Response:
 @get("/open-data/{period:str}/results.csv", opt=PUBLIC, name="open-data-csv")
 async def open_data_csv(period: FromPath[str]) -> Response:
     chosen = await _period(period)
-    data = results.open_data(chosen, await results.overview(chosen, "name"))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["period", "code", "name", "group", "ratings", "public", "panel", "index"])
-    for row in data["departments"]:
-        writer.writerow([chosen.code, row["code"], row["name"], row["group"], row["ratings"], row["public"],
-                         row["panel"], row["index"] or ""])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    text = results.open_data_csv(chosen, await results.overview(chosen, "name"))
+    return Response(text, media_type=spreadsheets.CSV_MEDIA_TYPE,
                     headers={"Content-Disposition": f"inline; filename=\"{chosen.code}-results.csv\"",
                              "Access-Control-Allow-Origin": "*"})
 

@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from evaluation.core.spreadsheets import CSV_MEDIA_TYPE
 from evaluation.core.web import PUBLIC, current_account, download, page
 from inspections.annual_report import files, pages, reports, workbook
 from inspections.annual_report.checks import format_value
@@ -78,7 +79,7 @@ async def statistics_json(year: FromPath[int], code: FromPath[str | None] = None
 async def statistics_csv(year: FromPath[int], code: FromPath[str | None] = None) -> Response:
     report = await _published(year, code)
     name = f"{year}-{report.unit.key}-statistics.csv"
-    return Response(files.long_csv(report), media_type="text/csv",
+    return Response(files.long_csv(report), media_type=CSV_MEDIA_TYPE,
                     headers={**OPEN_DATA_HEADERS, "Content-Disposition": f'inline; filename="{name}"'})
 
 

@@ -9,6 +9,7 @@ answered by a 303; a section's form also posts through htmx, which swaps ``_sect
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Request, get, post
@@ -61,6 +62,8 @@ async def overview(request: Request, year: FromQuery[int | None] = None, done: F
 
 @post("/staff/reports/{year:int}/start", guards=[office], name="annual-reports-start")
 async def start(request: Request, year: FromPath[int]) -> Template | Redirect:
+    if not 1 <= year < dt.MAXYEAR:
+        raise NotFoundException()  # no calendar has that year: there is no page to say so on
     try:
         await reports.start_year(current_account(request).username, year)
     except ReportError as refusal:

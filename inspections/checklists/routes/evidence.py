@@ -4,7 +4,6 @@ download as an attachment, delete while the checklist can change."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -13,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from evaluation.core.i18n import _
+from evaluation.core.spreadsheets import content_disposition
 from evaluation.core.web import asks_for_json, current_account, page, read_upload, see_other, staff
 from inspections.checklists import checklists, evidence
 from inspections.checklists.evidence import TOO_LARGE, EvidenceError, EvidenceLocked, EvidenceNotFound
@@ -105,14 +105,12 @@ async def download_photo(request: Request, evidence_id: FromPath[int]) -> File:
         photo, path = await evidence.photo_for_download(current_account(request), evidence_id)
     except EvidenceNotFound as missing:
         raise NotFoundException() from missing
-    fallback = f"evidence-{photo.id}{evidence.extension_of(photo.content_type)}"
-    name = photo.original_name or fallback
     return File(
         path=path,
         media_type=photo.content_type,
         headers={
             # An attachment, never rendered as a page of this site, whatever the file holds.
-            "content-disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}",
+            "content-disposition": content_disposition(*evidence.download_name(photo)),
             "x-content-type-options": "nosniff",
             "cache-control": "private, max-age=3600",
         },

@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from evaluation.core import spreadsheets
 from evaluation.core.web import PUBLIC, current_account, page
 from inspections.rankings import pages
 
@@ -59,7 +60,7 @@ async def notice_csv(code: FromPath[str], version: FromPath[int]) -> Response:
     found = await pages.notice(code, version)
     if found is None:
         raise NotFoundException()
-    return Response("\ufeff" + found.view.csv_text(), media_type="text/csv",
+    return Response(found.view.csv_text(), media_type=spreadsheets.CSV_MEDIA_TYPE,
                     headers={**OPEN_DATA_HEADERS,
                              "Content-Disposition": f'inline; filename="{code}-v{version}-ranking.csv"'})
 
