@@ -184,8 +184,11 @@ def fill(engine: str, env: dict[str, str], form: SurveyForm, target: int) -> int
     connection = sqlite3.connect(Path(env["PINGYI_VAR_DIR"]) / "pingyi.sqlite", timeout=30)
     try:
         survey_id = connection.execute("SELECT id FROM survey WHERE code = ?", (SURVEY_CODE,)).fetchone()[0]
-        have, created_at = connection.execute(
-            "SELECT count(*), max(created_at) FROM survey_response WHERE survey = ?", (survey_id,)).fetchone()
+        have = connection.execute("SELECT count(*) FROM survey_response WHERE survey = ?", (survey_id,)).fetchone()[0]
+        # Any response's time, in the engine's own format (the demo's closed survey has some).
+        created_at = connection.execute("SELECT max(created_at) FROM survey_response").fetchone()[0]
+        if created_at is None:
+            raise BenchError("no stored response to take a time from: run the load first, or load the demo")
         missing = max(0, target - have)
         for start in range(0, missing, FILL_BATCH):
             rows = [(survey_id, f"fill-{start + i}", json.dumps(random_answers(form, rng), ensure_ascii=False),
