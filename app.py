@@ -35,6 +35,7 @@ from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
 from evaluation.ratings import imports as rating_imports
 from evaluation.ratings import pages as rating_pages
+from evaluation.ratings import reasons as rating_reasons
 from evaluation.ratings.routes import ROUTES as RATING_ROUTES
 from inspections.annual_report import pages as annual_report_pages
 from inspections.annual_report.routes import ROUTES as ANNUAL_REPORT_ROUTES
@@ -84,6 +85,7 @@ def _template_engine() -> JinjaTemplateEngine:
         active_language=i18n.active_language,
         html_lang=lambda: i18n.HTML_LANG[i18n.active_language()],
         format_time=clock.format_local,
+        reason_name=rating_reasons.shown_label,
         signed_in=pass_context(lambda context: web.current_account(context["request"])),
         page_parts=pass_context(lambda context: web.page_parts(context["request"])),
     )

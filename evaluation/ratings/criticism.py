@@ -18,7 +18,7 @@ from evaluation.ratings.tables import CommentStatus, Rating, RatingAnswer
 MAX_ANSWER = 2000
 _PUBLIC_COLUMNS = (Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.reason_text,
                    Rating.created_at, Rating.answer_due, Rating.department.code, Rating.department.name,
-                   Rating.reason.label, Rating.period.name)
+                   Rating.reason.label, Rating.reason.label_en, Rating.period.name)
 
 
 class CriticismError(ValueError):

@@ -14,6 +14,7 @@ from evaluation.core.database import group_commit, is_postgres, is_unique_violat
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
 from evaluation.ratings.periods import Period
+from evaluation.ratings.reasons import shown_label
 from evaluation.ratings.satisfaction import DepartmentIndex, compute
 from evaluation.ratings.scale import CRITERION_LABELS, LEVEL_LABELS, NEGATIVE_LEVELS, Channel
 from evaluation.ratings.tables import CommentStatus, Rating, RatingSource, RatingTally
@@ -66,7 +67,8 @@ class RatingForm:
             if chosen is None:
                 self.errors["reason"] = _("选择“不满意”或“非常不满意”时，请选择一个原因。")
             elif chosen["requires_text"] and not self.reason_text:
-                self.errors["reason_text"] = _("选择“{label}”时，请写明具体原因。").format(label=chosen["label"])
+                self.errors["reason_text"] = _("选择“{label}”时，请写明具体原因。").format(
+                    label=shown_label(chosen["label"], chosen.get("label_en")))
         if len(self.reason_text) > MAX_REASON_TEXT:
             self.errors["reason_text"] = _("原因说明不能超过 500 个字。")
         if len(self.comment) > MAX_COMMENT:

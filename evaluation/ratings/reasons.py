@@ -8,18 +8,29 @@ from typing import Any
 
 from evaluation.core import audit, cache
 from evaluation.core.database import write_transaction
-from evaluation.core.i18n import _
+from evaluation.core.i18n import _, active_language
 from evaluation.ratings.tables import ReasonChoice
 
-DEFAULT_REASONS = [("信息未公开", False), ("内容过时", False), ("内容不完整", False), ("难以查找", False),
-                   ("其他", True)]
+DEFAULT_REASONS = [("信息未公开", "Not published", False), ("内容过时", "Out of date", False),
+                   ("内容不完整", "Incomplete", False), ("难以查找", "Hard to find", False),
+                   ("其他", "Other", True)]
+
+
+def shown_label(label: str | None, label_en: str | None) -> str:
+    """A reason as the reader's language names it: the office's English name in English mode,
+    the Chinese one when the office has not given an English name (or in Chinese mode)."""
+    if active_language() == "en" and label_en:
+        return label_en
+    return label or ""
+
 
 async def ensure_default_reasons(actor: str) -> None:
     if await ReasonChoice.exists():
         return
-    for position, (label, requires_text) in enumerate(DEFAULT_REASONS, start=1):
-        await ReasonChoice.insert(ReasonChoice(label=label, requires_text=requires_text, position=position))
-    await audit.record(actor, "reasons.create", "reasons", new=[label for label, _ in DEFAULT_REASONS])
+    for position, (label, label_en, requires_text) in enumerate(DEFAULT_REASONS, start=1):
+        await ReasonChoice.insert(ReasonChoice(label=label, label_en=label_en, requires_text=requires_text,
+                                               position=position))
+    await audit.record(actor, "reasons.create", "reasons", new=[label for label, *_rest in DEFAULT_REASONS])
 
 @cache.cached
 async def reasons(active_only: bool = True) -> list[dict[str, Any]]:
@@ -41,16 +52,21 @@ class ReasonNotFound(ReasonError):
 class ReasonForm:
     label: str = ""
     requires_text: bool = False
+    label_en: str | None = ""  # optional: empty shows the Chinese name in English mode; None: unchanged
     errors: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> bool:
         self.label = self.label.strip()
+        if self.label_en is not None:
+            self.label_en = " ".join(self.label_en.split())
         if not self.label or len(self.label) > MAX_REASON_LABEL:
             self.errors["label"] = _("请填写原因名称（不超过 50 个字）。")
+        if len(self.label_en or "") > MAX_REASON_LABEL:
+            self.errors["label_en"] = _("英文名称不能超过 50 个字符。")
         return not self.errors
 
 def _reason_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in ("label", "requires_text", "position", "active")}
+    return {key: row[key] for key in ("label", "label_en", "requires_text", "position", "active")}
 
 async def _reason_row(reason_id: int) -> dict[str, Any]:
     row = await ReasonChoice.select().where(ReasonChoice.id == reason_id).first()
@@ -84,7 +100,7 @@ async def add_reason(actor: str, form: ReasonForm) -> bool:
         if await _label_taken(form):
             return False
         last = await ReasonChoice.select(ReasonChoice.position).order_by(ReasonChoice.position, ascending=False).first()
-        row = {"label": form.label, "requires_text": form.requires_text,
+        row = {"label": form.label, "label_en": form.label_en or "", "requires_text": form.requires_text,
                "position": (last["position"] if last else 0) + 1, "active": True}
         inserted = await ReasonChoice.insert(ReasonChoice(**row)).returning(ReasonChoice.id)
         await audit.record(actor, "reasons.add", f"reason:{inserted[0]['id']}", new=row)
@@ -98,7 +114,9 @@ async def update_reason(actor: str, reason_id: int, form: ReasonForm) -> bool:
         row = await _reason_row(reason_id)
         if await _label_taken(form, except_id=reason_id):
             return False
-        await _change_reason(actor, row, {"label": form.label, "requires_text": form.requires_text})
+        label_en = row["label_en"] if form.label_en is None else form.label_en
+        await _change_reason(actor, row, {"label": form.label, "label_en": label_en,
+                                          "requires_text": form.requires_text})
     return True
 
 async def set_reason_active(actor: str, reason_id: int, active: bool) -> None:

@@ -66,6 +66,7 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
     read. Who rated is never shown; a rejected or pending comment never is."""
     rows = await Rating.select(
         Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.created_at, Rating.reason.label,
+        Rating.reason.label_en,
     ).where(
         (Rating.period == period_id) & (Rating.department == department_id)
         & (Rating.level.is_in(list(NEGATIVE_LEVELS)) | (Rating.comment_status == CommentStatus.approved.value))
@@ -85,6 +86,7 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
         shown.append({
             "level": row["level"],
             "reason": row["reason.label"],
+            "reason_en": row["reason.label_en"],
             "comment": row["comment"] if approved else "",
             "created_at": row["created_at"],
             "answer": answer,

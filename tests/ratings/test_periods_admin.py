@@ -251,3 +251,29 @@ def test_saving_the_form_unchanged_records_nothing_and_a_change_records_only_its
     entry = run(AuditEntry.select().where(AuditEntry.action == "period.update").first())
     assert json.loads(entry["old_value"]) == {"public_weight": "0.4", "panel_weight": "0.6"}
     assert json.loads(entry["new_value"]) == {"public_weight": "0.5", "panel_weight": "0.5"}
+
+
+def test_reasons_have_an_english_name_shown_in_english_mode_falling_back_to_chinese(office, period, new_visitor):
+    hard_to_find = reason_id("难以查找")
+    response = office.post(f"/staff/reasons/{hard_to_find}",
+                           {"label": "难以查找", "label_en": "  Difficult   to find "}, follow_redirects=False)
+    assert response.status_code == 303
+    office.post("/staff/reasons", {"label": "链接失效", "label_en": ""})
+    assert run(ReasonChoice.select(ReasonChoice.label_en).where(ReasonChoice.id == int(hard_to_find)).first()
+               )["label_en"] == "Difficult to find"
+    entry = run(AuditEntry.select().where(AuditEntry.action == "reasons.update").first())
+    assert json.loads(entry["new_value"]) == {"label_en": "Difficult to find"}
+
+    citizen = new_visitor()
+    assert offered_reasons(citizen.get("/departments/150902").text)[-2:] == ["其他", "链接失效"]
+    citizen.get("/language/en")
+    english = offered_reasons(citizen.get("/departments/150902").text)
+    # The usual reasons come with their English names; one the office left without falls back.
+    assert english == ["Not published", "Out of date", "Incomplete", "Difficult to find", "Other", "链接失效"]
+    refused = citizen.post("/departments/150902/ratings", {"level": "unsatisfied", "reason": reason_id("其他")})
+    assert refused.status_code == 422 and "“Other”" in text_of(refused.text)
+
+    too_long = office.post(f"/staff/reasons/{hard_to_find}", {"label": "难以查找", "label_en": "x" * 51})
+    assert too_long.status_code == 422 and "英文名称不能超过 50 个字符" in text_of(too_long.text)
+    # The office's page shows and edits the English name beside the Chinese one.
+    assert re.search(r'name="label_en" type="text" value="Difficult to find"', office.get("/staff/reasons").text)

@@ -87,7 +87,9 @@ async def _reasons_page(status_code: int = 200, add_form: ReasonForm | None = No
 
 
 def _reason_form(data: dict[str, str]) -> ReasonForm:
-    return ReasonForm(label=data.get("label", ""), requires_text=data.get("requires_text") == "on")
+    # A form without the field (an older page) leaves the English name as it is.
+    return ReasonForm(label=data.get("label", ""), label_en=data.get("label_en"),
+                      requires_text=data.get("requires_text") == "on")
 
 
 @get("/staff/reasons", guards=[office_or_auditor], name="reasons-admin")
