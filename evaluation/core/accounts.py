@@ -373,3 +373,17 @@ async def department_code(account: SignedIn) -> str | None:
         return None
     row = await Department.select(Department.code).where(Department.id == account.department_id).first()
     return row["code"] if row else None
+
+
+async def liaisons_of(department_ids: list[int]) -> dict[int, list[str]]:
+    """department → the names of its active liaisons ("陈静（chenjing）"), for lists that say who
+    answers for a department."""
+    rows = await Account.select(Account.department, Account.display_name, Account.username).where(
+        (Account.role == Role.liaison.value) & Account.active.eq(True)
+        & Account.department.is_in(department_ids or [0])
+    ).order_by(Account.username)
+    names: dict[int, list[str]] = {}
+    for row in rows:
+        shown = f"{row['display_name']}（{row['username']}）" if row["display_name"] else row["username"]
+        names.setdefault(row["department"], []).append(shown)
+    return names

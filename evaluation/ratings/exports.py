@@ -25,7 +25,7 @@ from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.i18n import N_, _
 from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Department
-from evaluation.ratings import ratings
+from evaluation.ratings import ratings, reasons
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import compute, is_sufficient
 from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS
@@ -203,6 +203,42 @@ def _build_comments(sheet_name: str, titles: list[str], table: list[dict[str, An
             text(sheet, row["source"]), text(sheet, row["level"]), text(sheet, row["reason"]),
             text(sheet, row["reason_text"], wrap=True), text(sheet, row["comment"], wrap=True),
             text(sheet, row["answer"], wrap=True), spreadsheets.time_cell(sheet, row["answered_at"]),
+        ])
+    return spreadsheets.save(workbook)
+
+
+async def overdue_workbook(groups: list[dict[str, Any]]) -> Download:
+    """The overdue answers (criticism.overdue_by_department) as one row per rating, for chasing
+    the departments: who answers for each, since when it is due, and the rating's address."""
+    levels = _labels(LEVEL_LABELS)
+    now = clock.now()
+    table = [
+        {"code": group["code"], "name": group["name"], "liaisons": _("、").join(group["liaisons"]) or _("未指定联络员"),
+         "rating": row["id"], "level": levels.get(row["level"], row["level"]),
+         "reason": reasons.shown_label(row["reason.label"], row["reason.label_en"]),
+         "created_at": row["created_at"], "answer_due": row["answer_due"],
+         "days": (now - row["answer_due"]).days}
+        for group in groups for row in group["ratings"]
+    ]
+    titles = [_("单位代码"), _("单位名称"), _("联络员"), _("评价编号"), _("总体评价"), _("原因"), _("评价时间"),
+              _("答复期限"), _("已逾期（天）")]
+    file = await anyio.to_thread.run_sync(_build_overdue, _("逾期未答复"), titles, table)
+    stamp = clock.local(now).strftime("%Y%m%d")
+    return Download(filename=f"{_('逾期未答复')}-{stamp}.xlsx", fallback=f"overdue-{stamp}.xlsx", content=file)
+
+
+def _build_overdue(sheet_name: str, titles: list[str], table: list[dict[str, Any]]) -> IO[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    spreadsheets.print_landscape(sheet, title_rows="1:1")
+    spreadsheets.start_table(sheet, titles, [12, 26, 28, 10, 12, 16, 17, 17, 12])
+    text = spreadsheets.text_cell
+    for row in table:
+        sheet.append([
+            text(sheet, row["code"]), text(sheet, row["name"]), text(sheet, row["liaisons"], wrap=True),
+            spreadsheets.number_cell(sheet, row["rating"]), text(sheet, row["level"]), text(sheet, row["reason"]),
+            spreadsheets.time_cell(sheet, row["created_at"]), spreadsheets.time_cell(sheet, row["answer_due"]),
+            spreadsheets.number_cell(sheet, row["days"]),
         ])
     return spreadsheets.save(workbook)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+from openpyxl import load_workbook
 
 from evaluation.core import clock
 from evaluation.core.tables import AuditEntry
@@ -93,3 +96,47 @@ def test_the_office_sees_overdue_answers_per_department(visitor, new_visitor, pe
     assert "已逾期" in text_of(liaison.get("/staff/answers").text)
     liaison.post(f"/staff/answers/{run(Rating.select().first())['id']}", {"body": "迟到的答复"})
     assert "没有逾期未答复的评价" in text_of(office.get("/staff/overdue").text)
+
+
+def test_each_overdue_item_links_to_its_rating_names_the_liaison_and_exports_to_xlsx(visitor, new_visitor, people,
+                                                                                     period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    rate(new_visitor(), "SZ03", level="very_unsatisfied", reason=reason_id("难以查找"))
+    run(Rating.update({Rating.answer_due: clock.now() - timedelta(days=3)}, force=True))
+    jining, education = [row["id"] for row in run(Rating.select(Rating.id).order_by(Rating.id))]
+    office = new_visitor()
+    office.sign_in("wangmin")
+    html = office.get("/staff/overdue").text
+    page = text_of(html)
+    assert "联络员：陈静（chenjing）" in page  # 集宁区's liaison
+    assert "联络员：未指定联络员" in page  # 市教育局 has none among these people
+    assert f'href="/staff/criticism/{jining}"' in html and f'href="/staff/criticism/{education}"' in html
+
+    rating = text_of(office.get(f"/staff/criticism/{jining}").text)
+    assert "集宁区（150902）" in rating and "陈静（chenjing）" in rating and "内容过时" in rating
+    assert "已逾期" in rating and "尚未答复" in rating
+
+    response = office.get("/staff/overdue.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content))["逾期未答复"]
+    assert [cell.value for cell in sheet[1]] == ["单位代码", "单位名称", "联络员", "评价编号", "总体评价", "原因",
+                                                 "评价时间", "答复期限", "已逾期（天）"]
+    rows = sorted([cell.value for cell in row] for row in sheet.iter_rows(min_row=2))
+    assert [row[:6] for row in rows] == [
+        ["150902", "集宁区", "陈静（chenjing）", jining, "不满意", "内容过时"],
+        ["SZ03", "乌兰察布市教育局", "未指定联络员", education, "非常不满意", "难以查找"]]
+    assert all(row[8] == 3 for row in rows)
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+
+    # The auditor reads it too; a liaison opens only their own department's ratings.
+    auditor = new_visitor()
+    auditor.sign_in("zhaoli")
+    assert auditor.get(f"/staff/criticism/{education}").status_code == 200
+    assert auditor.get("/staff/overdue.xlsx").status_code == 200
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    assert liaison.get(f"/staff/criticism/{jining}").status_code == 200
+    assert liaison.get(f"/staff/criticism/{education}").status_code == 404
+    assert liaison.get("/staff/overdue.xlsx").status_code == 403
+    assert office.get("/staff/criticism/999999").status_code == 404
