@@ -31,8 +31,10 @@ from litestar.template.config import TemplateConfig
 import piccolo_conf
 from evaluation.core import audit, clock, database, i18n, limits, web
 from evaluation.core.routes import ROUTES as CORE_ROUTES
+from evaluation.core.tables import Role
 from evaluation.interviews import pages as interview_pages
 from evaluation.interviews.routes import ROUTES as INTERVIEW_ROUTES
+from evaluation.ratings import criticism as rating_criticism
 from evaluation.ratings import imports as rating_imports
 from evaluation.ratings import pages as rating_pages
 from evaluation.ratings import reasons as rating_reasons
@@ -87,6 +89,7 @@ def _template_engine() -> JinjaTemplateEngine:
         format_time=clock.format_local,
         reason_name=rating_reasons.shown_label,
         signed_in=pass_context(lambda context: web.current_account(context["request"])),
+        nav_count=pass_context(lambda context, name: web.nav_count(context["request"], name)),
         page_parts=pass_context(lambda context: web.page_parts(context["request"])),
     )
     return JinjaTemplateEngine.from_environment(environment)
@@ -228,6 +231,8 @@ def create_app() -> Litestar:
                                        web.HomeSection("annual_report/_home.html",
                                                        annual_report_pages.home_section)],
                       "page_parts": [web.PagePart("inspections/_outbox.html", checklist_pages.keeps_work_offline)],
-                      "audit_describers": [checklist_audit_words.describe]}),
+                      "audit_describers": [checklist_audit_words.describe],
+                      web.NAV_COUNTS_KEY: [web.NavCount("moderation", (Role.office,),
+                                                        rating_criticism.pending_count)]}),
         debug=settings.debug,
     )

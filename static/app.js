@@ -36,3 +36,13 @@
       : "网络连接失败，请稍后重试。";
   });
 })();
+// Moderation: once a comment is decided in place, the keyboard goes on to the next comment's
+// first button, so a clerk decides a queue without reaching for the mouse (or losing the place).
+document.addEventListener("htmx:afterSettle", function () {
+  var decided = document.querySelector(".moderation-row[data-focus-next]");
+  if (!decided) { return; }
+  decided.removeAttribute("data-focus-next");
+  var next = decided.nextElementSibling;
+  var button = next && next.querySelector(".actions button");
+  if (button) { button.focus(); }
+});

@@ -136,6 +136,8 @@ class AccountMiddleware(ASGIMiddleware):
                 elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
                     session[SESSION_LAST_SEEN] = now
         scope["state"][ACCOUNT_KEY] = account
+        if account is not None and scope.get("method") == "GET":
+            scope["state"][NAV_COUNTS_KEY] = await _nav_counts(scope, account)
         await next_app(scope, receive, send)
 
 
@@ -241,6 +243,31 @@ class HomeSection:
 
     template: str
     load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
+
+
+@dataclass(frozen=True)
+class NavCount:
+    """A number beside a link of the staff menu (comments waiting for moderation), counted for
+    the roles it is for on every page they open; wired in app.py (``app.state``)."""
+
+    name: str
+    roles: tuple[Role, ...]
+    load: Callable[[], Awaitable[int]]
+
+
+NAV_COUNTS_KEY = "nav_counts"
+
+
+async def _nav_counts(scope: Scope, account: accounts.SignedIn) -> dict[str, int]:
+    counts = {}
+    for count in scope["app"].state.get(NAV_COUNTS_KEY, []):
+        if account.may(*count.roles):
+            counts[count.name] = await count.load()
+    return counts
+
+
+def nav_count(connection: ASGIConnection, name: str) -> int | None:
+    return connection.scope["state"].get(NAV_COUNTS_KEY, {}).get(name)
 
 
 @dataclass(frozen=True)

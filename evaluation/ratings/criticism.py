@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluation.core import audit, clock
+from evaluation.core import accounts, audit, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.ratings.scale import NEGATIVE_LEVELS
@@ -25,24 +25,55 @@ class CriticismError(ValueError):
     """A refusal with a message fit to show the user."""
 
 
-async def pending_comments(limit: int = 100) -> list[dict[str, Any]]:
+MODERATION_STATES = ("pending", "approved", "rejected", "all")
+MODERATION_PAGE = 200
+
+
+async def pending_count() -> int:
+    """Comments waiting for the office: the number beside 留言审核 in the staff menu."""
+    return await Rating.count().where(Rating.comment_status == CommentStatus.pending.value)
+
+
+async def comments_to_moderate(department: str = "", state: str = "pending",
+                               limit: int = MODERATION_PAGE) -> list[dict[str, Any]]:
+    """The moderation queue, oldest first, filtered by department and by state (pending unless
+    asked otherwise; "all" is every comment, decided or not)."""
+    condition = Rating.comment_status != CommentStatus.none.value
+    if state in (CommentStatus.pending.value, CommentStatus.approved.value, CommentStatus.rejected.value):
+        condition = Rating.comment_status == state
+    if department:
+        condition &= Rating.department.code == department
+    return await Rating.select(*_PUBLIC_COLUMNS).where(condition).order_by(Rating.created_at).order_by(
+        Rating.id).limit(limit)
+
+
+async def comment(rating_id: int) -> dict[str, Any] | None:
+    """One comment as the queue shows it (after deciding it in place)."""
     return await Rating.select(*_PUBLIC_COLUMNS).where(
-        Rating.comment_status == CommentStatus.pending.value
-    ).order_by(Rating.created_at).limit(limit)
+        (Rating.id == rating_id) & (Rating.comment_status != CommentStatus.none.value)).first()
 
 
 async def moderate(actor_id: int, actor: str, rating_id: int, approve: bool) -> None:
+    if not await moderate_many(actor_id, actor, [rating_id], approve):
+        raise CriticismError(_("找不到该留言。"))
+
+
+async def moderate_many(actor_id: int, actor: str, rating_ids: list[int], approve: bool) -> int:
+    """Approve or reject comments, one audit row each, in one transaction; returns how many were
+    decided (ids without a comment are passed over). A decided comment may be decided again."""
     status = CommentStatus.approved if approve else CommentStatus.rejected
     async with write_transaction():
-        row = await Rating.select(Rating.id, Rating.comment_status, Rating.department.code).where(
-            Rating.id == rating_id).first()
-        if row is None or row["comment_status"] == CommentStatus.none.value:
-            raise CriticismError(_("找不到该留言。"))
+        rows = await Rating.select(Rating.id, Rating.comment_status).where(
+            Rating.id.is_in(rating_ids or [0]) & (Rating.comment_status != CommentStatus.none.value))
+        if not rows:
+            return 0
         # A rejected comment keeps its rating: only the text stays hidden.
         await Rating.update({Rating.comment_status: status.value, Rating.moderated_by: actor_id,
-                             Rating.moderated_at: clock.now()}).where(Rating.id == rating_id)
-        await audit.record(actor, f"comment.{'approve' if approve else 'reject'}", f"rating:{rating_id}",
-                           old=row["comment_status"], new=status.value)
+                             Rating.moderated_at: clock.now()}).where(Rating.id.is_in([row["id"] for row in rows]))
+        for row in rows:
+            await audit.record(actor, f"comment.{'approve' if approve else 'reject'}", f"rating:{row['id']}",
+                               old=row["comment_status"], new=status.value)
+    return len(rows)
 
 
 def _negative(department_id: int | None) -> Any:
@@ -85,15 +116,38 @@ async def answer(actor_id: int, actor: str, department_id: int | None, rating_id
 
 
 async def overdue_by_department() -> list[dict[str, Any]]:
-    """For the office: unanswered negative ratings past their deadline, per department."""
-    query = Rating.select(Rating.department.code, Rating.department.name, Rating.id, Rating.answer_due,
-                          Rating.created_at).where(
+    """For the office: unanswered negative ratings past their deadline, per department, each
+    department with the liaisons who answer for it (most overdue first)."""
+    query = Rating.select(Rating.department, Rating.department.code, Rating.department.name, Rating.id,
+                          Rating.answer_due, Rating.created_at, Rating.level, Rating.reason.label,
+                          Rating.reason.label_en, Rating.source).where(
         _negative(None) & (Rating.answer_due < clock.now())
         & Rating.id.not_in(RatingAnswer.select(RatingAnswer.rating))
     )
     groups: dict[str, dict[str, Any]] = {}
     for row in await query.order_by(Rating.answer_due):
-        group = groups.setdefault(row["department.code"], {"code": row["department.code"],
+        group = groups.setdefault(row["department.code"], {"id": row["department"], "code": row["department.code"],
                                                            "name": row["department.name"], "ratings": []})
         group["ratings"].append(row)
+    liaisons = await accounts.liaisons_of([group["id"] for group in groups.values()])
+    for group in groups.values():
+        group["liaisons"] = liaisons.get(group["id"], [])
     return sorted(groups.values(), key=lambda group: -len(group["ratings"]))
+
+
+async def one_rating(rating_id: int, department_id: int | None) -> dict[str, Any] | None:
+    """One negative rating or commented one, as the office (or the department's liaison, when
+    ``department_id`` is given) reads it: with its answer and who answers for the department."""
+    condition = Rating.id == rating_id
+    if department_id is not None:
+        condition &= Rating.department == department_id
+    row = await Rating.select(*_PUBLIC_COLUMNS, Rating.department, Rating.channel, Rating.source, Rating.rated_on,
+                              Rating.import_batch.filename).where(condition).first()
+    if row is None or (row["level"] not in NEGATIVE_LEVELS and row["comment_status"] == CommentStatus.none.value):
+        return None
+    row["answer"] = await RatingAnswer.select(RatingAnswer.all_columns(), RatingAnswer.answered_by.display_name,
+                                              RatingAnswer.answered_by.username).where(
+        RatingAnswer.rating == rating_id).first()
+    row["liaisons"] = (await accounts.liaisons_of([row["department"]])).get(row["department"], [])
+    row["overdue"] = row["answer"] is None and row["answer_due"] is not None and row["answer_due"] < clock.now()
+    return row

@@ -2,34 +2,80 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Stream, Template
 
+from evaluation.core import departments
+from evaluation.core.i18n import _
 from evaluation.core.tables import Role
-from evaluation.core.web import current_account, office, office_or_auditor, page, require, see_other
+from evaluation.core.web import current_account, download, office, office_or_auditor, page, require, see_other
 from evaluation.ratings import criticism, scale
+from evaluation.ratings import exports as rating_exports
 from evaluation.ratings.criticism import CriticismError
 
 office_or_liaison = require(Role.office, Role.liaison)
+office_auditor_or_liaison = require(Role.office, Role.auditor, Role.liaison)
+
+
+def _queue_filter(department: str, state: str) -> dict[str, str]:
+    return {"department": department, "state": state if state in criticism.MODERATION_STATES else "pending"}
+
+
+def _queue_address(department: str, state: str, **more: str) -> str:
+    query = urlencode({key: value for key, value in {**_queue_filter(department, state), **more}.items() if value})
+    return "/staff/moderation" + (f"?{query}" if query else "")
 
 
 @get("/staff/moderation", guards=[office], name="moderation")
-async def moderation() -> Template:
-    return page("ratings/moderation.html", comments=await criticism.pending_comments(), levels=scale.LEVEL_LABELS)
+async def moderation(request: Request, department: FromQuery[str] = "", decided: FromQuery[int | None] = None,
+                     decision: FromQuery[str] = "") -> Template:
+    # "state" is read by hand: Litestar reserves the name for the application's state.
+    chosen = _queue_filter(department, request.query_params.get("state", "pending"))
+    return page("ratings/moderation.html", comments=await criticism.comments_to_moderate(**chosen), chosen=chosen,
+                departments=await departments.all_departments(), levels=scale.LEVEL_LABELS,
+                decided=decided, decision=decision, error="")
 
 
 @post("/staff/moderation/{rating_id:int}/{decision:str}", guards=[office], name="moderate")
-async def moderate(request: Request, rating_id: FromPath[int], decision: FromPath[str]) -> Redirect:
+async def moderate(request: HTMXRequest, rating_id: FromPath[int], decision: FromPath[str]) -> Template | Redirect:
+    """Decides one comment: htmx swaps its row in place (the clerk stays where they are);
+    without JavaScript the queue is shown again, with its filter, at the next comment."""
     if decision not in {"approve", "reject"}:
         raise NotFoundException()
+    form = await request.form()
+    department, state, following = (str(form.get(key) or "") for key in ("department", "state", "next"))
     account = current_account(request)
     try:
         await criticism.moderate(account.id, account.username, rating_id, decision == "approve")
     except CriticismError as exc:
         raise NotFoundException() from exc
-    return see_other("/staff/moderation")
+    if request.htmx:
+        return page("ratings/_moderation_row.html", c=await criticism.comment(rating_id), levels=scale.LEVEL_LABELS,
+                    chosen=_queue_filter(department, state), next_id=following, just_decided=True)
+    anchor = f"#comment-{following}" if following.isdigit() else ""
+    return see_other(_queue_address(department, state) + anchor)
+
+
+@post("/staff/moderation", guards=[office], name="moderate-many")
+async def moderate_many(request: Request) -> Template | Redirect:
+    """Decides the comments ticked in the queue together."""
+    form = await request.form()
+    department, state, decision = (str(form.get(key) or "") for key in ("department", "state", "decision"))
+    chosen = [int(value) for value in form.getall("rating", []) if str(value).isdigit()]
+    if decision not in {"approve", "reject"} or not chosen:
+        current = _queue_filter(department, state)
+        return page("ratings/moderation.html", status_code=422,
+                    comments=await criticism.comments_to_moderate(**current), chosen=current,
+                    departments=await departments.all_departments(), levels=scale.LEVEL_LABELS,
+                    decided=None, decision="", error=_("请先勾选要审核的留言。"))
+    account = current_account(request)
+    count = await criticism.moderate_many(account.id, account.username, chosen, decision == "approve")
+    return see_other(_queue_address(department, state, decided=str(count), decision=decision))
 
 
 def _scope(request: Request) -> int | None:
@@ -62,7 +108,23 @@ async def answer(
 
 @get("/staff/overdue", guards=[office_or_auditor], name="overdue")
 async def overdue() -> Template:
-    return page("ratings/overdue.html", groups=await criticism.overdue_by_department())
+    return page("ratings/overdue.html", groups=await criticism.overdue_by_department(), levels=scale.LEVEL_LABELS)
 
 
-ROUTES = [moderation, moderate, answers, answer, overdue]
+@get("/staff/overdue.xlsx", guards=[office_or_auditor], name="overdue-xlsx")
+async def overdue_xlsx() -> Stream:
+    return download(await rating_exports.overdue_workbook(await criticism.overdue_by_department()))
+
+
+@get("/staff/criticism/{rating_id:int}", guards=[office_auditor_or_liaison], name="criticism-rating")
+async def criticism_rating(request: Request, rating_id: FromPath[int]) -> Template:
+    """One rating to answer, as the overdue list links it: a liaison sees only their department's."""
+    account = current_account(request)
+    scope = account.department_id if account.role == Role.liaison.value else None
+    row = await criticism.one_rating(rating_id, scope)
+    if row is None:
+        raise NotFoundException()
+    return page("ratings/criticism_rating.html", r=row, levels=scale.LEVEL_LABELS, channels=scale.CHANNEL_LABELS)
+
+
+ROUTES = [moderation, moderate, moderate_many, answers, answer, overdue, overdue_xlsx, criticism_rating]
