@@ -13,7 +13,7 @@ from evaluation.core import accounts, audit, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.ratings.scale import NEGATIVE_LEVELS
-from evaluation.ratings.tables import CommentStatus, Rating, RatingAnswer
+from evaluation.ratings.tables import AnswerCorrection, CommentStatus, Rating, RatingAnswer
 
 MAX_ANSWER = 2000
 _PUBLIC_COLUMNS = (Rating.id, Rating.level, Rating.comment, Rating.comment_status, Rating.reason_text,
@@ -89,20 +89,28 @@ async def criticism_to_answer(department_id: int | None, limit: int = 200) -> li
         Rating.answer_due).limit(limit)
     answers = {row["rating"]: row for row in await RatingAnswer.select().where(
         RatingAnswer.rating.is_in([row["id"] for row in rows] or [0]))}
+    corrections = await corrections_of([answer["id"] for answer in answers.values()])
     now = clock.now()
     for row in rows:
         row["answer"] = answers.get(row["id"])
+        if row["answer"] is not None:
+            row["answer"]["corrections"] = corrections.get(row["answer"]["id"], [])
         row["overdue"] = row["answer"] is None and row["answer_due"] is not None and row["answer_due"] < now
     rows.sort(key=lambda row: (row["answer"] is not None, row["answer_due"] or now))
     return rows
 
 
-async def answer(actor_id: int, actor: str, department_id: int | None, rating_id: int, body: str) -> None:
+def _answer_text(body: str) -> str:
     body = body.strip()
     if not body:
         raise CriticismError(_("请填写答复内容。"))
     if len(body) > MAX_ANSWER:
         raise CriticismError(_("答复不能超过 2000 个字。"))
+    return body
+
+
+async def answer(actor_id: int, actor: str, department_id: int | None, rating_id: int, body: str) -> None:
+    body = _answer_text(body)
     async with write_transaction():
         row = await Rating.select(Rating.id, Rating.department).where(
             (Rating.id == rating_id) & _negative(department_id)).first()
@@ -113,6 +121,67 @@ async def answer(actor_id: int, actor: str, department_id: int | None, rating_id
         await RatingAnswer.insert(RatingAnswer(rating=rating_id, body=body, answered_by=actor_id,
                                                answered_at=clock.now()))
         await audit.record(actor, "rating.answer", f"rating:{rating_id}", new=body)
+
+
+async def _answer_of(rating_id: int, department_id: int | None) -> dict[str, Any]:
+    """The answer to a negative rating the actor may answer for; call inside the transaction."""
+    row = await RatingAnswer.select().where(
+        (RatingAnswer.rating == rating_id) & RatingAnswer.rating.is_in(
+            Rating.select(Rating.id).where(_negative(department_id)))).first()
+    if row is None:
+        raise CriticismError(_("找不到该答复。"))
+    return row
+
+
+async def edit_answer(actor: str, department_id: int | None, rating_id: int, body: str) -> None:
+    """A liaison corrects their answer in place until the office has seen it (audited, old and
+    new text); after that the answer stays as the office read it."""
+    body = _answer_text(body)
+    async with write_transaction():
+        row = await _answer_of(rating_id, department_id)
+        if row["seen_at"] is not None:
+            raise CriticismError(_("政务公开办已于 {at} 阅读这条答复，不能再修改；如需更正，请提交更正说明。").format(
+                at=clock.format_local(row["seen_at"])[:16]))
+        if row["body"] == body:
+            return
+        await RatingAnswer.update({RatingAnswer.body: body}).where(RatingAnswer.id == row["id"])
+        await audit.record(actor, "rating.answer.edit", f"rating:{rating_id}", old=row["body"], new=body)
+
+
+async def mark_seen(actor: str, rating_id: int) -> None:
+    """The office has read the answer: from now on a change is a correction of its own."""
+    async with write_transaction():
+        row = await _answer_of(rating_id, None)
+        if row["seen_at"] is not None:
+            return
+        await RatingAnswer.update({RatingAnswer.seen_at: clock.now(), RatingAnswer.seen_by: actor}).where(
+            RatingAnswer.id == row["id"])
+        await audit.record(actor, "rating.answer.seen", f"rating:{rating_id}", new={"seen": True})
+
+
+async def correct_answer(actor_id: int, actor: str, department_id: int | None, rating_id: int, body: str) -> None:
+    """A correction of an answer the office has seen: a new text, published after the answer,
+    that names the answer it corrects."""
+    body = _answer_text(body)
+    async with write_transaction():
+        row = await _answer_of(rating_id, department_id)
+        if row["seen_at"] is None:
+            raise CriticismError(_("政务公开办尚未阅读这条答复，可以直接修改答复。"))
+        await AnswerCorrection.insert(AnswerCorrection(answer=row["id"], body=body, corrected_by=actor_id,
+                                                       corrected_at=clock.now()))
+        await audit.record(actor, "rating.answer.correct", f"rating:{rating_id}",
+                           new={"corrects": clock.format_local(row["answered_at"]), "body": body})
+
+
+async def corrections_of(answer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """answer → its corrections, oldest first."""
+    rows = await AnswerCorrection.select(
+        AnswerCorrection.answer, AnswerCorrection.body, AnswerCorrection.corrected_at,
+    ).where(AnswerCorrection.answer.is_in(answer_ids or [0])).order_by(AnswerCorrection.id)
+    by_answer: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_answer.setdefault(row["answer"], []).append(row)
+    return by_answer
 
 
 async def overdue_by_department() -> list[dict[str, Any]]:
@@ -148,6 +217,8 @@ async def one_rating(rating_id: int, department_id: int | None) -> dict[str, Any
     row["answer"] = await RatingAnswer.select(RatingAnswer.all_columns(), RatingAnswer.answered_by.display_name,
                                               RatingAnswer.answered_by.username).where(
         RatingAnswer.rating == rating_id).first()
+    if row["answer"] is not None:
+        row["answer"]["corrections"] = (await corrections_of([row["answer"]["id"]])).get(row["answer"]["id"], [])
     row["liaisons"] = (await accounts.liaisons_of([row["department"]])).get(row["department"], [])
     row["overdue"] = row["answer"] is None and row["answer_due"] is not None and row["answer_due"] < clock.now()
     return row

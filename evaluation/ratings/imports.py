@@ -388,6 +388,8 @@ async def withdraw(actor: str, import_id: int, reason: str) -> dict[str, Any]:
             removed = await Rating.count().where(Rating.import_batch == import_id)
             # Answers go with their ratings (not left to ON DELETE CASCADE, which SQLite applies
             # only with its foreign_keys pragma on).
+            await RatingAnswer.raw("DELETE FROM answer_correction WHERE answer IN (SELECT id FROM rating_answer"
+                                   " WHERE rating IN (SELECT id FROM rating WHERE import_batch = {}))", import_id)
             await RatingAnswer.raw("DELETE FROM rating_answer WHERE rating IN (SELECT id FROM rating"
                                    " WHERE import_batch = {})", import_id)
             await Rating.delete().where(Rating.import_batch == import_id)

@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from evaluation.ratings.tables import (
+    AnswerCorrection,
     EvaluationPeriod,
     PanelBatch,
     PanelCode,
@@ -19,7 +20,7 @@ APP_CONFIG = AppConfig(
     app_name="ratings",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[EvaluationPeriod, ReasonChoice, PanelBatch, PanelCode, RatingImport, Rating, RatingAnswer,
-                   RatingTally],
+                   RatingTally, AnswerCorrection],
     migration_dependencies=["evaluation.core.piccolo_app"],
     commands=[],
 )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluation.core.tables import Department
-from evaluation.ratings import ratings
+from evaluation.ratings import criticism, ratings
 from evaluation.ratings.periods import Period, all_periods
 from evaluation.ratings.satisfaction import DepartmentIndex, compute, is_sufficient
 from evaluation.ratings.scale import LEVEL_LABELS, NEGATIVE_LEVELS
@@ -73,10 +73,14 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
     ).order_by(Rating.created_at, ascending=False)
     answers = {
         row["rating"]: row
-        for row in await RatingAnswer.select(RatingAnswer.rating, RatingAnswer.body, RatingAnswer.answered_at).where(
+        for row in await RatingAnswer.select(RatingAnswer.id, RatingAnswer.rating, RatingAnswer.body,
+                                             RatingAnswer.answered_at).where(
             RatingAnswer.rating.is_in([row["id"] for row in rows] or [0])
         )
     }
+    corrections = await criticism.corrections_of([answer["id"] for answer in answers.values()])
+    for answer in answers.values():
+        answer["corrections"] = corrections.get(answer["id"], [])
     shown = []
     for row in rows:
         answer = answers.get(row["id"])

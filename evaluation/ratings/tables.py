@@ -138,6 +138,21 @@ class RatingAnswer(Table, tablename="rating_answer"):
     body = Text()
     answered_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, index=True)
     answered_at = Timestamptz()
+    # The liaison may still correct the text until the office has seen it; after that a change
+    # is an AnswerCorrection, so what the office read stays as it was.
+    seen_at = Timestamptz(null=True, default=None)
+    seen_by = Varchar(length=120, default="")
+
+
+class AnswerCorrection(Table, tablename="answer_correction"):
+    """A correction of an answer the office has seen: a new text, published after the answer,
+    that says which answer (of which date) it corrects."""
+
+    id = Serial(primary_key=True)
+    answer = ForeignKey(RatingAnswer, null=False, on_delete=OnDelete.cascade, index=True)
+    body = Text()
+    corrected_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null, index=True)
+    corrected_at = Timestamptz()
 
 
 class RatingTally(Table, tablename="rating_tally"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 from openpyxl import load_workbook
@@ -140,3 +141,51 @@ def test_each_overdue_item_links_to_its_rating_names_the_liaison_and_exports_to_
     assert liaison.get(f"/staff/criticism/{education}").status_code == 404
     assert liaison.get("/staff/overdue.xlsx").status_code == 403
     assert office.get("/staff/criticism/999999").status_code == 404
+
+
+def test_a_liaison_corrects_an_answer_until_the_office_has_seen_it_then_adds_a_correction(visitor, new_visitor,
+                                                                                          people, period):
+    rate(visitor, "150902", level="unsatisfied", reason=reason_id("内容过时"))
+    rating = run(Rating.select().first())["id"]
+    liaison = new_visitor()
+    liaison.sign_in("chenjing")
+    liaison.post(f"/staff/answers/{rating}", {"body": "已更新栏目。"})
+
+    # Not seen yet: the liaison edits the answer in place, audited with the old and new text.
+    edited = liaison.post(f"/staff/answers/{rating}/edit", {"body": "已于本周更新规划栏目，感谢监督。"},
+                          follow_redirects=False)
+    assert edited.status_code == 303
+    assert run(RatingAnswer.select(RatingAnswer.body).first())["body"] == "已于本周更新规划栏目，感谢监督。"
+    entry = run(AuditEntry.select().where(AuditEntry.action == "rating.answer.edit").first())
+    assert entry["actor"] == "chenjing" and entry["target"] == f"rating:{rating}"
+    assert json.loads(entry["old_value"]) == "已更新栏目。"
+    assert json.loads(entry["new_value"]) == "已于本周更新规划栏目，感谢监督。"
+    early = liaison.post(f"/staff/answers/{rating}/correction", {"body": "更正"})
+    assert early.status_code == 422 and "可以直接修改答复" in text_of(early.text)
+
+    office = new_visitor()
+    office.sign_in("wangmin")
+    assert office.post(f"/staff/answers/{rating}/seen", follow_redirects=False).status_code == 303
+    assert liaison.post(f"/staff/answers/{rating}/seen").status_code == 403  # only the office marks it seen
+    seen = run(AuditEntry.select().where(AuditEntry.action == "rating.answer.seen").first())
+    assert seen["actor"] == "wangmin"
+
+    # Seen: the text stays as the office read it; the typed text is kept with the refusal.
+    refused = liaison.post(f"/staff/answers/{rating}/edit", {"body": "悄悄改掉"})
+    assert refused.status_code == 422 and "不能再修改" in text_of(refused.text) and "悄悄改掉" in refused.text
+    assert run(RatingAnswer.select(RatingAnswer.body).first())["body"] == "已于本周更新规划栏目，感谢监督。"
+
+    corrected = liaison.post(f"/staff/answers/{rating}/correction", {"body": "更正：栏目是规划计划，不是财政预决算。"},
+                             follow_redirects=False)
+    assert corrected.status_code == 303
+    answered_at = run(RatingAnswer.select(RatingAnswer.answered_at).first())["answered_at"]
+    public = text_of(visitor.get("/departments/150902/results").text)
+    assert "已于本周更新规划栏目，感谢监督。" in public
+    assert (f"更正（{clock.format_local(clock.now())[:10]}），更正 {clock.format_local(answered_at)[:10]} 的答复："
+            " 更正：栏目是规划计划，不是财政预决算。") in public
+    assert "更正：栏目是规划计划" in text_of(liaison.get("/staff/answers").text)
+    entry = run(AuditEntry.select().where(AuditEntry.action == "rating.answer.correct").first())
+    assert json.loads(entry["new_value"])["body"] == "更正：栏目是规划计划，不是财政预决算。"
+
+    # Seen, nobody edits it in place, the office included.
+    assert office.post(f"/staff/answers/{rating}/edit", {"body": "x"}).status_code == 422

@@ -16,6 +16,8 @@ QUERIES = {
     "pending_comment": "SELECT id FROM rating WHERE comment_status = 'pending' ORDER BY id LIMIT 1",
     "x_criticism": "SELECT r.id FROM rating r JOIN department d ON d.id = r.department WHERE d.code = '150902'"
                    " AND r.answer_due IS NOT NULL ORDER BY r.id LIMIT 1",
+    "x_answered": "SELECT r.id FROM rating r JOIN department d ON d.id = r.department JOIN rating_answer a"
+                  " ON a.rating = r.id WHERE d.code = '150902' ORDER BY r.id LIMIT 1",
     "panel_batch": "SELECT id FROM panel_batch ORDER BY id LIMIT 1",
     "reason": "SELECT id FROM reason_choice ORDER BY id LIMIT 1",
     "rating_import": "SELECT id FROM rating_import WHERE withdrawn_at IS NULL ORDER BY id LIMIT 1",

@@ -87,7 +87,18 @@ def _scope(request: Request) -> int | None:
 @get("/staff/answers", guards=[office_or_liaison], name="answers")
 async def answers(request: Request) -> Template:
     rows = await criticism.criticism_to_answer(_scope(request))
-    return page("ratings/answers.html", rows=rows, levels=scale.LEVEL_LABELS, error="", error_for=None)
+    return page("ratings/answers.html", rows=rows, levels=scale.LEVEL_LABELS, error="", error_for=None,
+                error_form="")
+
+
+async def _answers_refused(request: Request, rating_id: int, refusal: CriticismError, typed: str,
+                           form: str) -> Template:
+    """The answers page again, the refusal said beside the form it came from, the text kept."""
+    rows = await criticism.criticism_to_answer(_scope(request))
+    if not any(row["id"] == rating_id for row in rows):
+        raise NotFoundException() from refusal
+    return page("ratings/answers.html", status_code=422, rows=rows, levels=scale.LEVEL_LABELS,
+                error=str(refusal), error_for=rating_id, error_form=form, typed=typed)
 
 
 @post("/staff/answers/{rating_id:int}", guards=[office_or_liaison], name="answer")
@@ -98,11 +109,41 @@ async def answer(
     try:
         await criticism.answer(account.id, account.username, _scope(request), rating_id, data.get("body", ""))
     except CriticismError as refusal:
-        rows = await criticism.criticism_to_answer(_scope(request))
-        if not any(row["id"] == rating_id for row in rows):
-            raise NotFoundException() from refusal
-        return page("ratings/answers.html", status_code=422, rows=rows, levels=scale.LEVEL_LABELS,
-                    error=str(refusal), error_for=rating_id, typed=data.get("body", ""))
+        return await _answers_refused(request, rating_id, refusal, data.get("body", ""), "answer")
+    return see_other(f"/staff/answers#rating-{rating_id}")
+
+
+@post("/staff/answers/{rating_id:int}/edit", guards=[office_or_liaison], name="answer-edit")
+async def edit_answer(
+    request: Request, rating_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+) -> Template | Redirect:
+    try:
+        await criticism.edit_answer(current_account(request).username, _scope(request), rating_id,
+                                    data.get("body", ""))
+    except CriticismError as refusal:
+        return await _answers_refused(request, rating_id, refusal, data.get("body", ""), "edit")
+    return see_other(f"/staff/answers#rating-{rating_id}")
+
+
+@post("/staff/answers/{rating_id:int}/correction", guards=[office_or_liaison], name="answer-correct")
+async def correct_answer(
+    request: Request, rating_id: FromPath[int], data: URLEncodedBody[dict[str, str]]
+) -> Template | Redirect:
+    account = current_account(request)
+    try:
+        await criticism.correct_answer(account.id, account.username, _scope(request), rating_id,
+                                       data.get("body", ""))
+    except CriticismError as refusal:
+        return await _answers_refused(request, rating_id, refusal, data.get("body", ""), "correction")
+    return see_other(f"/staff/answers#rating-{rating_id}")
+
+
+@post("/staff/answers/{rating_id:int}/seen", guards=[office], name="answer-seen")
+async def answer_seen(request: Request, rating_id: FromPath[int]) -> Redirect:
+    try:
+        await criticism.mark_seen(current_account(request).username, rating_id)
+    except CriticismError as refusal:
+        raise NotFoundException() from refusal
     return see_other(f"/staff/answers#rating-{rating_id}")
 
 
@@ -127,4 +168,5 @@ async def criticism_rating(request: Request, rating_id: FromPath[int]) -> Templa
     return page("ratings/criticism_rating.html", r=row, levels=scale.LEVEL_LABELS, channels=scale.CHANNEL_LABELS)
 
 
-ROUTES = [moderation, moderate, moderate_many, answers, answer, overdue, overdue_xlsx, criticism_rating]
+ROUTES = [moderation, moderate, moderate_many, answers, answer, edit_answer, correct_answer, answer_seen, overdue,
+          overdue_xlsx, criticism_rating]
