@@ -114,9 +114,9 @@ async def _imports(period: periods.Period) -> None:
     first, second = [row["code"] for row in await Department.select(Department.code).where(
         Department.active.eq(True)).order_by(Department.code).limit(2)]
     day = (periods.today() - timedelta(days=3)).isoformat()
-    await imports.import_ratings("cli:demo", period, "纸质问卷-第一批.csv",
+    await imports.import_ratings(ACTOR, period, "纸质问卷-第一批.csv",
                                  PAPER_FORMS.format(first=first, second=second, day=day).encode())
-    await imports.import_ratings("cli:demo", period, "调查公司汇总-重复发送.csv",
+    await imports.import_ratings(ACTOR, period, "调查公司汇总-重复发送.csv",
                                  TALLY_SENT_TWICE.format(first=first, second=second).encode())
     tally = await RatingImport.select(RatingImport.id).where(RatingImport.kind == imports.TALLY).first()
     await imports.withdraw(ACTOR, tally["id"], "调查公司误把上月的汇总当作本月数据发送，已要求其重新提供。")
