@@ -205,7 +205,7 @@ def _rated_on(text: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text[:10]) if len(text) in (10, 19) else None
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         day = None
     if day is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -192,8 +193,8 @@ def test_xlsx_upload_reads_numbers_as_excel_stores_them(office, departments, per
 def test_xlsx_paper_forms_with_criteria(office, departments, period):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["unit_code", "channel", "level", "reason", "comment", "accuracy", "usefulness"])
-    sheet.append(["SZ10", "panel", "非常不满意", "难以查找", None, "不满意", None])
+    sheet.append(["unit_code", "channel", "level", "reason", "comment", "accuracy", "usefulness", "rated_on"])
+    sheet.append(["SZ10", "panel", "非常不满意", "难以查找", None, "不满意", None, dt.date(2026, 3, 2)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = upload(office, "问卷.xlsx", buffer.getvalue())
@@ -201,6 +202,7 @@ def test_xlsx_paper_forms_with_criteria(office, departments, period):
     saved = run(Rating.select().output(load_json=True).first())
     assert saved["criteria"] == {"accuracy": "unsatisfied"} and saved["answer_due"] is not None
     assert saved["comment_status"] == "none"
+    assert saved["rated_on"] == dt.date(2026, 3, 2)  # a date cell of Excel reads as the date
 
 
 def test_files_that_are_not_a_known_layout_are_refused_kindly(office, departments, period):
