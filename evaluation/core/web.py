@@ -136,7 +136,7 @@ class AccountMiddleware(ASGIMiddleware):
                 elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
                     session[SESSION_LAST_SEEN] = now
         scope["state"][ACCOUNT_KEY] = account
-        if account is not None and scope.get("method") == "GET":
+        if account is not None and _may_show_the_menu(scope):
             scope["state"][NAV_COUNTS_KEY] = await _nav_counts(scope, account)
         await next_app(scope, receive, send)
 
@@ -256,6 +256,14 @@ class NavCount:
 
 
 NAV_COUNTS_KEY = "nav_counts"
+
+
+def _may_show_the_menu(scope: Scope) -> bool:
+    """A full page (or a form shown again with its errors) may carry the staff menu; static
+    files and htmx fragments never do, so no count is made for them."""
+    if scope.get("method") not in ("GET", "POST") or scope.get("path", "").startswith("/static/"):
+        return False
+    return not any(name == b"hx-request" for name, _value in scope.get("headers", []))
 
 
 async def _nav_counts(scope: Scope, account: accounts.SignedIn) -> dict[str, int]:
