@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evaluation.core import audit, cache, clock, spreadsheets
-from evaluation.core.database import contains, write_transaction
+from evaluation.core.database import contains, write_in_chunks, write_transaction
 from evaluation.core.i18n import N_, _
 from evaluation.core.tables import CatalogueItem, Department, DepartmentGroup
 
@@ -238,35 +239,41 @@ def validate_import(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict[s
 
 
 async def import_departments(actor: str, filename: str, content: bytes) -> ImportResult:
-    """All rows or none: any bad row refuses the whole file, every problem listed by line."""
+    """A bad row refuses the whole file, every problem listed by line, before anything is written.
+    A good file is then written 500 rows per transaction (``write_in_chunks``): a city's 20,000
+    departments would otherwise hold every citizen's rating until the last row. Each chunk reads
+    its departments again under the write lock, so running the same file twice changes nothing."""
     result = ImportResult()
     valid, result.errors = validate_import(read_rows(filename, content))
     if result.errors:
         return result
-    async with write_transaction():
-        existing = {row["code"]: row for row in await Department.select()}
-        for row in valid:
+
+    async def write(chunk: Sequence[dict[str, str]]) -> None:
+        existing = {row["code"]: row for row in await Department.select().where(
+            Department.code.is_in([row["code"] for row in chunk]))}
+        now = clock.now()
+        created: list[Department] = []
+        entries: list[tuple[str, str, Any, Any]] = []
+        for row in chunk:
             before = existing.get(row["code"])
+            target = f"department:{row['code']}"
             if before is None:
-                await Department.insert(
-                    Department(code=row["code"], name=row["name"], group=row["group"], active=True,
-                               created_at=clock.now())
-                )
-                await audit.record(actor, "department.create", f"department:{row['code']}",
-                                   new={"name": row["name"], "group": row["group"], "active": True})
+                created.append(Department(code=row["code"], name=row["name"], group=row["group"], active=True,
+                                          created_at=now))
+                entries.append(("department.create", target, None,
+                                {"name": row["name"], "group": row["group"], "active": True}))
                 result.created += 1
             elif (before["name"], before["group"]) != (row["name"], row["group"]):
                 await Department.update({Department.name: row["name"], Department.group: row["group"]}).where(
-                    Department.id == before["id"]
-                )
-                await audit.record(
-                    actor,
-                    "department.update",
-                    f"department:{row['code']}",
-                    old=_department_view(before),
-                    new={"name": row["name"], "group": row["group"], "active": before["active"]},
-                )
+                    Department.id == before["id"])
+                entries.append(("department.update", target, _department_view(before),
+                                {"name": row["name"], "group": row["group"], "active": before["active"]}))
                 result.updated += 1
             else:
                 result.unchanged += 1
+        if created:
+            await Department.insert(*created)
+        await audit.record_many(actor, entries)
+
+    await write_in_chunks(valid, write)
     return result
