@@ -73,6 +73,8 @@ def _template_engine() -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Not a stat() of every template a page extends or includes on every render.
+        auto_reload=settings.debug,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link
