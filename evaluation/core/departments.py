@@ -10,6 +10,7 @@ from typing import Any
 from evaluation.core import audit, cache, clock, spreadsheets
 from evaluation.core.database import contains, write_in_chunks, write_transaction
 from evaluation.core.i18n import N_, _
+from evaluation.core.paging import Paging, page_of
 from evaluation.core.tables import CatalogueItem, Department, DepartmentGroup
 
 GROUP_LABELS = {DepartmentGroup.county.value: N_("旗县市区"), DepartmentGroup.municipal.value: N_("市直单位")}
@@ -54,6 +55,29 @@ async def directory(query: str = "") -> dict[str, list[dict[str, Any]]]:
     """Active departments by group, filtered by a search on name or code."""
     query = query.strip()
     return await _search(query) if query else await _everyone()
+
+
+@dataclass
+class Directory:
+    """One page of the directory: its departments by group, how many match in each group, and
+    where the page is in the whole list."""
+
+    groups: dict[str, list[dict[str, Any]]]
+    group_totals: dict[str, int]
+    paging: Paging
+
+
+async def directory_page(query: str = "", requested_page: Any = 1) -> Directory:
+    """The directory (or a search in it) a page of ``PAGE_SIZE`` departments at a time, in the
+    order of the whole list: by group, then code."""
+    query = query.strip()
+    matching = await directory(query)
+    rows = [row for group_rows in matching.values() for row in group_rows]
+    paging = page_of(len(rows), requested_page, "/", {"q": query})
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_LABELS}
+    for row in rows[paging.start:paging.start + paging.size]:
+        groups[row["group"]].append(row)
+    return Directory(groups, {key: len(group_rows) for key, group_rows in matching.items()}, paging)
 
 
 @cache.cached

@@ -13,11 +13,11 @@ from evaluation.core.web import PUBLIC, home_sections, page, safe_next
 
 
 @get("/", opt=PUBLIC, name="home")
-async def home(request: HTMXRequest, q: FromQuery[str] = "") -> Template:
-    groups = await departments.directory(q[:50])
+async def home(request: HTMXRequest, q: FromQuery[str] = "", page_number: FromQuery[str] = "1") -> Template:
+    found = await departments.directory_page(q[:50], page_number)
     if request.htmx.target == "directory":
-        return page("core/_directory.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50])
-    return page("core/home.html", groups=groups, group_labels=departments.GROUP_LABELS, q=q[:50],
+        return page("core/_directory.html", directory=found, group_labels=departments.GROUP_LABELS, q=q[:50])
+    return page("core/home.html", directory=found, group_labels=departments.GROUP_LABELS, q=q[:50],
                 sections=await home_sections(request))
 
 
