@@ -65,6 +65,7 @@ class Directory:
     groups: dict[str, list[dict[str, Any]]]
     group_totals: dict[str, int]
     paging: Paging
+    cut_from: Any  # the list it is a page of: the same object while the few seconds' copy lasts
 
 
 async def directory_page(query: str = "", requested_page: Any = 1) -> Directory:
@@ -77,7 +78,7 @@ async def directory_page(query: str = "", requested_page: Any = 1) -> Directory:
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_LABELS}
     for row in rows[paging.start:paging.start + paging.size]:
         groups[row["group"]].append(row)
-    return Directory(groups, {key: len(group_rows) for key, group_rows in matching.items()}, paging)
+    return Directory(groups, {key: len(group_rows) for key, group_rows in matching.items()}, paging, matching)
 
 
 @cache.cached

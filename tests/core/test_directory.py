@@ -102,3 +102,16 @@ def test_a_search_is_paged_too_and_its_pages_keep_the_search(visitor, department
     partial = visitor.get("/", params={"q": "测试单位", "page_number": "3"},
                           headers={"HX-Request": "true", "HX-Target": "directory"})
     assert "<html" not in partial.text and "D00249" in partial.text and "第 3 / 3 页" in text_of(partial.text)
+
+
+def test_the_home_page_is_shared_by_citizens_but_each_gets_their_own_token(new_visitor, office, departments):
+    first, second = new_visitor(), new_visitor()
+    pages = [first.get("/").text, second.get("/").text]
+    tokens = [first.client.cookies["csrftoken"], second.client.cookies["csrftoken"]]
+    assert tokens[0] != tokens[1]
+    assert all(f'"x-csrftoken": "{token}"' in page for token, page in zip(tokens, pages, strict=True))
+    office.post("/staff/departments", {"code": "SZ41", "name": "乌兰察布市数据局", "group": "municipal"})
+    assert "乌兰察布市数据局" in text_of(first.get("/").text)
+    # Staff see the page made for them (their own menu), citizens never see that menu.
+    assert 'href="/staff">' in office.get("/").text
+    assert 'href="/staff">' not in first.get("/").text and 'href="/staff/login"' in first.get("/").text
