@@ -88,6 +88,8 @@ def _template_engine() -> JinjaTemplateEngine:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_shown,
+        # Not a stat() of every template a page extends or includes on every render.
+        auto_reload=settings.debug,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["web_link"] = web.web_link

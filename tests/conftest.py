@@ -203,6 +203,20 @@ async def add_department(code: str, name: str, group: DepartmentGroup, active: b
     return rows[0]["id"]
 
 
+def add_many_departments(n: int) -> None:
+    """``n`` more 市直单位, D00000 …: a city's directory at its largest."""
+    from evaluation.core import clock
+
+    async def insert() -> None:
+        now = clock.now()
+        rows = [Department(code=f"D{i:05d}", name=f"第{i}号测试单位", group=DepartmentGroup.municipal.value,
+                           active=True, created_at=now) for i in range(n)]
+        for start in range(0, n, 500):
+            await Department.insert(*rows[start:start + 500])
+
+    run(insert)
+
+
 async def add_account(username: str, role: Role, display_name: str = "", department_id: int | None = None,
                       active: bool = True) -> int:
     from evaluation.core import clock

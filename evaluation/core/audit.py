@@ -90,6 +90,15 @@ async def record(actor: str, action: str, target: str, old: Any = None, new: Any
     await AuditEntry.insert(AuditEntry(**values)).run()
 
 
+async def record_many(actor: str, entries: list[tuple[str, str, Any, Any]]) -> None:
+    """Several changes' entries, (action, target, old, new) each, in one statement: for an import's
+    rows. Call inside the transaction that makes the changes."""
+    if entries:
+        await AuditEntry.insert(*[
+            AuditEntry(**dict(zip(ENTRY_COLUMNS, entry_values(actor, *entry), strict=True))) for entry in entries
+        ]).run()
+
+
 def _utc_text(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

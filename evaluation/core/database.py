@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +20,11 @@ from evaluation.core import cache
 from evaluation.core.sqlite_writer import SQLiteWriter, Work
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Rows of a large import written per transaction: on SQLite a citizen's rating waits at most for
+# one chunk (tens of milliseconds), not for the whole file.
+IMPORT_CHUNK_ROWS = 500
 
 T = TypeVar("T")
-
 
 
 class DurableSQLiteConnection(sqlite3.Connection):
@@ -192,6 +194,19 @@ async def write_transaction(engine: Engine | None = None) -> AsyncIterator[None]
             yield
     finally:
         cache.clear()
+
+
+async def write_in_chunks(rows: Sequence[T], write: Callable[[Sequence[T]], Awaitable[None]],
+                          size: int = IMPORT_CHUNK_ROWS) -> None:
+    """A large import's rows written ``size`` at a time, each chunk in a write transaction of its
+    own, so that other writers (citizens' ratings, inspectors' saves) take their turn between two
+    chunks instead of waiting for the whole file. Check the whole file before calling: a file is
+    refused whole before anything is written. Should the database fail between two chunks, the
+    earlier chunks stay written; the caller makes its import safe to run again."""
+    for start in range(0, len(rows), size):
+        async with write_transaction():
+            await write(rows[start:start + size])
+        await asyncio.sleep(0)  # let what queued behind the chunk run before the next one
 
 
 @contextlib.asynccontextmanager

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evaluation.core import audit, cache, clock, spreadsheets
-from evaluation.core.database import contains, write_transaction
+from evaluation.core.database import contains, write_in_chunks, write_transaction
 from evaluation.core.i18n import N_, _
+from evaluation.core.paging import Paging, page_of
 from evaluation.core.tables import CatalogueItem, Department, DepartmentGroup
 
 GROUP_LABELS = {DepartmentGroup.county.value: N_("旗县市区"), DepartmentGroup.municipal.value: N_("市直单位")}
@@ -53,6 +55,30 @@ async def directory(query: str = "") -> dict[str, list[dict[str, Any]]]:
     """Active departments by group, filtered by a search on name or code."""
     query = query.strip()
     return await _search(query) if query else await _everyone()
+
+
+@dataclass
+class Directory:
+    """One page of the directory: its departments by group, how many match in each group, and
+    where the page is in the whole list."""
+
+    groups: dict[str, list[dict[str, Any]]]
+    group_totals: dict[str, int]
+    paging: Paging
+    cut_from: Any  # the list it is a page of: the same object while the few seconds' copy lasts
+
+
+async def directory_page(query: str = "", requested_page: Any = 1) -> Directory:
+    """The directory (or a search in it) a page of ``PAGE_SIZE`` departments at a time, in the
+    order of the whole list: by group, then code."""
+    query = query.strip()
+    matching = await directory(query)
+    rows = [row for group_rows in matching.values() for row in group_rows]
+    paging = page_of(len(rows), requested_page, "/", {"q": query})
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_LABELS}
+    for row in rows[paging.start:paging.start + paging.size]:
+        groups[row["group"]].append(row)
+    return Directory(groups, {key: len(group_rows) for key, group_rows in matching.items()}, paging, matching)
 
 
 @cache.cached
@@ -238,35 +264,41 @@ def validate_import(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict[s
 
 
 async def import_departments(actor: str, filename: str, content: bytes) -> ImportResult:
-    """All rows or none: any bad row refuses the whole file, every problem listed by line."""
+    """A bad row refuses the whole file, every problem listed by line, before anything is written.
+    A good file is then written 500 rows per transaction (``write_in_chunks``): a city's 20,000
+    departments would otherwise hold every citizen's rating until the last row. Each chunk reads
+    its departments again under the write lock, so running the same file twice changes nothing."""
     result = ImportResult()
     valid, result.errors = validate_import(read_rows(filename, content))
     if result.errors:
         return result
-    async with write_transaction():
-        existing = {row["code"]: row for row in await Department.select()}
-        for row in valid:
+
+    async def write(chunk: Sequence[dict[str, str]]) -> None:
+        existing = {row["code"]: row for row in await Department.select().where(
+            Department.code.is_in([row["code"] for row in chunk]))}
+        now = clock.now()
+        created: list[Department] = []
+        entries: list[tuple[str, str, Any, Any]] = []
+        for row in chunk:
             before = existing.get(row["code"])
+            target = f"department:{row['code']}"
             if before is None:
-                await Department.insert(
-                    Department(code=row["code"], name=row["name"], group=row["group"], active=True,
-                               created_at=clock.now())
-                )
-                await audit.record(actor, "department.create", f"department:{row['code']}",
-                                   new={"name": row["name"], "group": row["group"], "active": True})
+                created.append(Department(code=row["code"], name=row["name"], group=row["group"], active=True,
+                                          created_at=now))
+                entries.append(("department.create", target, None,
+                                {"name": row["name"], "group": row["group"], "active": True}))
                 result.created += 1
             elif (before["name"], before["group"]) != (row["name"], row["group"]):
                 await Department.update({Department.name: row["name"], Department.group: row["group"]}).where(
-                    Department.id == before["id"]
-                )
-                await audit.record(
-                    actor,
-                    "department.update",
-                    f"department:{row['code']}",
-                    old=_department_view(before),
-                    new={"name": row["name"], "group": row["group"], "active": before["active"]},
-                )
+                    Department.id == before["id"])
+                entries.append(("department.update", target, _department_view(before),
+                                {"name": row["name"], "group": row["group"], "active": before["active"]}))
                 result.updated += 1
             else:
                 result.unchanged += 1
+        if created:
+            await Department.insert(*created)
+        await audit.record_many(actor, entries)
+
+    await write_in_chunks(valid, write)
     return result

@@ -34,6 +34,10 @@ _UPSERT = (
 )
 _GIVE_BACK = "UPDATE rate_count SET hits = hits - 1 WHERE name = {} AND key = {} AND window_start = {} AND hits > 0"
 _FORGET = "DELETE FROM rate_count WHERE window_start < {}"
+_INCR_WITH_EXPIRY = (
+    "local hits = redis.call('INCR', KEYS[1]) "
+    "if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return hits"
+)
 _SWEEP_EVERY = 1_000  # hits between two sweeps of ended windows
 
 
@@ -96,9 +100,9 @@ class _Redis:
         return f"pingyi:limit:{name}:{window}:{key}"
 
     async def add(self, name: str, key: str, window: int, seconds: int) -> int:
-        counter = self._key(name, key, window)
-        async with self._client().pipeline(transaction=True) as pipe:
-            count, _expiry = await pipe.incr(counter).expire(counter, seconds * 2).execute()
+        # One round trip and one command, atomic on the server (rather than a MULTI/EXEC pipeline
+        # of INCR and EXPIRE); the window's first hit sets the expiry.
+        count = await self._client().eval(_INCR_WITH_EXPIRY, 1, self._key(name, key, window), seconds * 2)
         return int(count)
 
     async def take_back(self, name: str, key: str, window: int) -> None:

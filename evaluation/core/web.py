@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
 from litestar.exceptions import (
@@ -27,7 +27,7 @@ from litestar.response import Redirect, Stream, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from evaluation.core import accounts, form_values, i18n, spreadsheets
+from evaluation.core import accounts, cache, form_values, i18n, spreadsheets
 from evaluation.core.tables import Role
 from settings import settings
 
@@ -503,6 +503,39 @@ def page(template_name: str, status_code: int = 200, headers: dict[str, str] | N
         status_code=status_code,
         headers={"Vary": "HX-Request", **(headers or {})},
     )
+
+
+# Public pages as an anonymous visitor sees them, by (template, language, key): the objects they
+# were made of and the HTML with a stand-in for the CSRF token. Bounded by the callers' keys.
+_rendered: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+_TOKEN_STAND_IN = "pingyi-csrf-token-stand-in"
+cache.on_clear(_rendered.clear)
+
+
+def page_rendered_once(request: Request, template_name: str, key: tuple[Any, ...], made_of: tuple[Any, ...],
+                       **context: Any) -> Response[Any]:
+    """``page()`` for a public page an anonymous visitor sees as every other one does: rendered
+    once per language and ``key`` while ``made_of`` are the same objects (the few seconds'
+    copies of evaluation/core/cache.py: a refreshed copy is a new object, so the page is made
+    again), then only the visitor's CSRF token is put in. Rendering the department page cost
+    more than all the rest of its request; at saturation that time is what queued the other
+    visitors. Signed-in staff see the page rendered for them."""
+    full_key = (template_name, i18n.active_language(), *key)
+    kept = _rendered.get(full_key)
+    if kept is None or len(kept[0]) != len(made_of) or any(a is not b for a, b in zip(kept[0], made_of, strict=True)):
+        state = ScopeState.from_scope(request.scope)
+        token = state.csrf_token
+        state.csrf_token = _TOKEN_STAND_IN
+        try:
+            html = request.app.template_engine.get_template(template_name).render(  # type: ignore[union-attr]
+                **context, request=request,
+                csrf_input=f'<input type="hidden" name="_csrf_token" value="{_TOKEN_STAND_IN}" />')
+        finally:
+            state.csrf_token = token
+        kept = _rendered[full_key] = (made_of, html)
+    token = ScopeState.from_scope(request.scope).csrf_token
+    body = kept[1].replace(_TOKEN_STAND_IN, token if isinstance(token, str) else "")
+    return Response(body, media_type=MediaType.HTML, headers={"Vary": "HX-Request"})
 
 
 def client_address(connection: ASGIConnection) -> str:

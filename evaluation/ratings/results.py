@@ -124,20 +124,29 @@ async def overview(period: Period, sort: str = "index") -> list[OverviewRow]:
     )
     counts = await ratings.counts(period.id)
     rows = []
+    # Most of a large city's departments may have no rating yet: their (empty) index is worked
+    # out once, and they rank after every rated one, by code.
+    unrated = compute({}, period.settings)
+    unrated_values = {"index": unrated.index, "sufficient": is_sufficient(unrated, period.settings),
+                      "total": 0, "public": 0, "panel": 0}
     for department in departments:
-        index = compute(counts.get(department["id"], {}), period.settings)
-        rows.append(OverviewRow(
-            code=department["code"], name=department["name"], group=department["group"], index=index.index,
-            sufficient=is_sufficient(index, period.settings), total=index.total,
-            public=index.channel_total("public"), panel=index.channel_total("panel"),
-        ))
+        found = counts.get(department["id"])
+        if found:
+            index = compute(found, period.settings)
+            values = {"index": index.index, "sufficient": is_sufficient(index, period.settings),
+                      "total": index.total, "public": index.channel_total("public"),
+                      "panel": index.channel_total("panel")}
+        else:
+            values = unrated_values
+        rows.append(OverviewRow(code=department["code"], name=department["name"], group=department["group"],
+                                **values))
     if sort == "name":
         rows.sort(key=lambda row: row.code)
     elif sort == "count":
         rows.sort(key=lambda row: (-row.total, row.code))
     else:
         # Below the sample the index is not shown, so it does not rank either.
-        rows.sort(key=lambda row: (not row.sufficient, -(row.index or 0), row.code))
+        rows.sort(key=lambda row: (not row.sufficient, -(row.index or 0) if row.sufficient else 0, row.code))
     return rows
 
 

@@ -107,6 +107,27 @@ def test_import_with_bad_rows_lists_each_by_line_and_imports_nothing(office):
     assert run(AuditEntry.count()) == 0
 
 
+def test_a_large_file_with_one_bad_row_at_its_end_imports_nothing(office):
+    # Written in chunks of 500, a good file lands chunk by chunk; a bad one is refused before the first.
+    good = [f"D{n:04d},第{n}号单位,市直单位" for n in range(1_200)]
+    content = "\n".join(["code,name,group", *good, "D9999,,市直单位"]) + "\n"
+    response = office.upload("/staff/departments/import", "departments.csv", content.encode())
+    assert response.status_code == 422
+    assert "第 1202 行：名称为空" in text_of(response.text)
+    assert run(Department.count()) == 4
+    assert run(AuditEntry.count()) == 0
+
+
+def test_a_large_file_is_written_whole_and_again_changes_nothing(office):
+    content = "\n".join(["code,name,group", *[f"D{n:04d},第{n}号单位,市直单位" for n in range(1_200)]]) + "\n"
+    first = office.upload("/staff/departments/import", "departments.csv", content.encode())
+    assert "新增 1200 个，更新 0 个，未变 0 个" in text_of(first.text)
+    again = office.upload("/staff/departments/import", "departments.csv", content.encode())
+    assert "新增 0 个，更新 0 个，未变 1200 个" in text_of(again.text)
+    assert run(Department.count()) == 4 + 1_200
+    assert run(AuditEntry.count().where(AuditEntry.action == "department.create")) == 1_200
+
+
 def test_xlsx_import_uses_the_same_columns(office):
     workbook = Workbook()
     sheet = workbook.active

@@ -39,7 +39,7 @@ def start_server(period: None, tmp_path: Path) -> Iterator[Callable[..., tuple[s
     otherwise; each server has a var dir (secret key, stores) of its own."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(workers: int = 1, ratings_per_hour: int = 100_000) -> tuple[str, Path]:
+    def start(workers: int = 1, ratings_per_hour: int = 100_000, redis_url: str = "") -> tuple[str, Path]:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = tmp_path / f"uvicorn-{port}.log"
@@ -47,6 +47,8 @@ def start_server(period: None, tmp_path: Path) -> Iterator[Callable[..., tuple[s
         # later tests, which keep the default limit. The database is the test database still.
         env = {**os.environ, "PINGYI_VAR_DIR": str(tmp_path / f"var-{port}"),
                "PINGYI_RATINGS_PER_HOUR": str(ratings_per_hour), "PINGYI_WORKERS": str(workers)}
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         command = [
             sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--workers", str(workers),
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from evaluation.core import limits
+from evaluation.core.tables import RateCount
 from evaluation.ratings.tables import Rating
 from settings import settings
 from tests.conftest import CSRF_FIELD, run, text_of
@@ -27,6 +28,19 @@ def _redis_runs() -> bool:
             return True
     except OSError:
         return False
+
+
+async def _empty_redis(url: str) -> list[int]:
+    """Empties the Redis database at ``url``; returns the brakes' counts it held."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        counts = [int(await client.get(key)) for key in await client.keys("pingyi:limit:*")]
+        await client.flushdb()
+        return counts
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(params=["memory", "database", "redis"])
@@ -96,8 +110,15 @@ def test_without_javascript_a_refused_rating_comes_back_as_the_whole_page_with_t
     assert run(Rating.count()) == LIMIT
 
 
-def test_the_limit_holds_across_two_workers(period, start_server):
-    base_url, _log = start_server(workers=2, ratings_per_hour=LIMIT)
+@pytest.mark.parametrize("counted_in", ["database", "redis"])
+def test_the_limit_holds_across_two_workers(period, start_server, counted_in):
+    redis_url = ""
+    if counted_in == "redis":
+        if not _redis_runs():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        redis_url = "redis://127.0.0.1:6379/14"
+        asyncio.run(_empty_redis(redis_url))
+    base_url, _log = start_server(workers=2, ratings_per_hour=LIMIT, redis_url=redis_url)
 
     async def thirty_browsers() -> list[int]:
         async def one() -> int:
@@ -113,4 +134,8 @@ def test_the_limit_holds_across_two_workers(period, start_server):
     statuses = asyncio.run(thirty_browsers())
     assert statuses.count(200) == LIMIT and statuses.count(429) == 30 - LIMIT, statuses
     assert run(Rating.count()) == LIMIT
+    if counted_in == "redis":
+        assert asyncio.run(_empty_redis(redis_url)) == [30]  # one counter, shared by both workers
+    else:
+        assert run(RateCount.select(RateCount.hits).where(RateCount.name == "rating")) == [{"hits": 30}]
 

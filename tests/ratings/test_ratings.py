@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from evaluation.ratings import periods
 from evaluation.ratings.tables import CommentStatus, Rating
@@ -92,3 +93,19 @@ def test_ratings_are_rate_limited_per_address_and_department(visitor, new_visito
     assert refused.status_code == 429 and "评价次数过多" in text_of(refused.text)
     assert run(Rating.count()) == 20
     assert stuffing.post("/departments/SZ03/ratings", {"level": "satisfied"}).status_code == 200
+
+
+def test_citizens_share_one_rendering_of_the_page_but_each_gets_their_own_token(new_visitor, office, period):
+    first, second = new_visitor(), new_visitor()
+    pages = [first.get("/departments/150902").text, second.get("/departments/150902").text]
+    tokens = [re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert tokens == [first.client.cookies["csrftoken"], second.client.cookies["csrftoken"]]
+    assert all(f'"x-csrftoken": "{token}"' in page for token, page in zip(tokens, pages, strict=True))
+    sent = second.client.post("/departments/150902/ratings", data={"level": "satisfied", "_csrf_token": tokens[1]})
+    assert "感谢您的评价" in text_of(sent.text)
+    # Once rated, that browser sees its own state; the office's change shows to everyone at once.
+    assert "评价过该单位" in text_of(second.get("/departments/150902").text)
+    office.post("/staff/departments/150902/catalogue", {"title": "财政预决算", "description": "", "url": ""})
+    assert "财政预决算" in text_of(first.get("/departments/150902").text)
+    assert "评价过该单位" not in text_of(first.get("/departments/150902").text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import add_ratings, text_of
+from tests.conftest import add_many_departments, add_ratings, text_of
 
 
 def test_results_show_the_index_distribution_and_counts(visitor, departments, period):
@@ -59,3 +59,21 @@ def test_open_data_of_an_unknown_period_is_a_json_404(visitor, departments, peri
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/json")
     assert missing.json()["status_code"] == 404
     assert visitor.client.head("/open-data/1999-pj/results.json").status_code == 404
+
+
+def test_with_twenty_thousand_departments_the_overview_is_paged_and_open_data_stays_complete(
+        visitor, departments, period):
+    add_many_departments(20_000)
+    add_ratings(departments["SZ03"], "public", "very_satisfied", 30)
+    first = visitor.get("/results")
+    assert first.status_code == 200
+    assert len(first.content) < 60_000, len(first.content)
+    text = text_of(first.text)
+    assert first.text.count('/results?period=2026-pj">') == 100
+    assert text.index("乌兰察布市教育局 市直单位 30 100.00") < text.index("第 1 / 201 页")
+    by_name = visitor.get("/results", params={"sort": "name", "page_number": "201"})
+    assert "D19999" in by_name.text and "第 201 / 201 页" in text_of(by_name.text)
+    assert 'href="/results?period=2026-pj&amp;sort=name&amp;page_number=200"' in by_name.text
+    assert len(visitor.get("/open-data/2026-pj/results.json").json()["departments"]) == 20_004
+    csv_lines = visitor.get("/open-data/2026-pj/results.csv").text.strip().splitlines()
+    assert len(csv_lines) == 1 + 20_004 and "2026-pj,D19999,第19999号测试单位,municipal,0,0,0," in csv_lines

@@ -12,7 +12,15 @@ from litestar.response import Template
 
 from evaluation.core import departments, i18n, limits
 from evaluation.core.i18n import _
-from evaluation.core.web import PUBLIC, client_address, department_sections, page, see_other
+from evaluation.core.web import (
+    PUBLIC,
+    client_address,
+    current_account,
+    department_sections,
+    page,
+    page_rendered_once,
+    see_other,
+)
 from evaluation.ratings import panel, periods, ratings, reasons, scale
 from evaluation.ratings.ratings import VOTER_COOKIE, RatingForm
 from settings import settings
@@ -82,14 +90,25 @@ def _with_voter_cookie(response: Response, voter_id: str) -> Response:
 
 
 @get("/departments/{code:str}", opt=PUBLIC, name="department")
-async def department(request: Request, code: FromPath[str], rated: FromQuery[bool] = False) -> Template:
+async def department(request: Request, code: FromPath[str], rated: FromQuery[bool] = False) -> Response | Template:
     found = await departments.department_page(code)
     if found is None or not found["active"]:
         raise NotFoundException()
     voter_id = request.cookies.get(VOTER_COOKIE) or ratings.new_voter_id()
     context = await _rating_context(request, found, voter_id=voter_id)
-    response = page("ratings/department.html", department=found, group_labels=departments.GROUP_LABELS,
-                    rated=rated, sections=await department_sections(request, found["id"]), **context)
+    sections = await department_sections(request, found["id"])
+    response: Response | Template
+    if current_account(request) is None and context["own_rating"] is None:
+        # Every citizen who has not rated sees the same page but for the CSRF token and these
+        # few choices (one who has rated sees their own rating: rendered for them).
+        response = page_rendered_once(
+            request, "ratings/department.html",
+            key=(code, rated, context["already_rated"], context["panel_label"], repr(sections)),
+            made_of=(found, context["period"], context["next_period"], context["reasons"]),
+            department=found, group_labels=departments.GROUP_LABELS, rated=rated, sections=sections, **context)
+    else:
+        response = page("ratings/department.html", department=found, group_labels=departments.GROUP_LABELS,
+                        rated=rated, sections=sections, **context)
     if context["period"] and not request.cookies.get(VOTER_COOKIE):
         _with_voter_cookie(response, voter_id)
     return response

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from evaluation.core import departments, spreadsheets
+from evaluation.core.paging import page_of
 from evaluation.core.web import PUBLIC, page
 from evaluation.ratings import periods, ratings, results, scale
 from evaluation.ratings.periods import Period
@@ -40,12 +41,14 @@ async def department_results(code: FromPath[str], period: FromQuery[str] = "") -
 
 
 @get("/results", opt=PUBLIC, name="results-overview")
-async def overview(period: FromQuery[str] = "", sort: FromQuery[str] = "index") -> Template:
+async def overview(period: FromQuery[str] = "", sort: FromQuery[str] = "index",
+                   page_number: FromQuery[str] = "1") -> Template:
     chosen = await _period(period)
     sort = sort if sort in results.SORTS else "index"
     rows = await results.overview(chosen, sort)
-    return page("ratings/overview.html", period=chosen, rows=rows, sort=sort,
-                all_periods=await periods.all_periods(), **_labels())
+    paging = page_of(len(rows), page_number, "/results", {"period": chosen.code, "sort": sort})
+    return page("ratings/overview.html", period=chosen, rows=rows[paging.start:paging.start + paging.size],
+                paging=paging, sort=sort, all_periods=await periods.all_periods(), **_labels())
 
 
 @get("/open-data/{period:str}/results.json", opt=PUBLIC, name="open-data-json")
