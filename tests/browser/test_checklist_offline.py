@@ -83,6 +83,14 @@ def row(page: Page, unit: str) -> Any:
     return page.locator("tr[data-checklist-id]").filter(has=page.get_by_role("link", name=unit))
 
 
+def cut_the_network(page: Page) -> None:
+    """No network, as on site: the browser's offline mode, and every request the browser still
+    makes on its own (during a navigation, from the service worker) refused as well, so that
+    nothing can reach the server by a way the offline mode does not cover."""
+    page.context.set_offline(True)
+    page.context.route("**/*", lambda route: route.abort("internetdisconnected"))
+
+
 def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_network_returns(
         tab: Visit, both_teams: Inspection) -> None:
     inspection = both_teams
@@ -96,7 +104,7 @@ def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_n
     tab.assert_fits_the_screen()
 
     # No network for the rest of the visit, and the list is opened again.
-    page.context.set_offline(True)
+    cut_the_network(page)
     page.reload()
     kept = re.compile(r"离线副本：本页是 \d{4}-\d\d-\d\d \d\d:\d\d 保存的副本")
     expect(page.locator("#offline-copy")).to_contain_text(kept)
@@ -130,6 +138,7 @@ def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_n
     # Meanwhile the other member of 第二组 saved C1 of 丰镇市: a conflict, as on the checklist page.
     answer_elsewhere(inspection, FENGZHEN, "C1", Decimal("18"), by="sunwei")
 
+    page.context.unroute("**/*")
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(row(page, "集宁区").locator(".pending-cell")).to_have_text("无", timeout=20_000)

@@ -29,6 +29,7 @@ CHECKED_CSV_ROUTES = {
     "/staff/rounds/{code:str}/ranking/ratings.csv": "tests/rankings/test_ranking_workbook.py",
     "/open-data/annual-reports/{year:int}/units/{code:str}/statistics.csv": "tests/annual_report/test_exports.py",
     "/open-data/annual-reports/{year:int}/city/statistics.csv": "tests/annual_report/test_exports.py",
+    "/staff/surveys/{survey_id:int}/responses.csv": "tests/surveys/test_exchange.py",
 }
 
 

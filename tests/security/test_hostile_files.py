@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from evaluation.core.tables import AuditEntry, Department
 from evaluation.ratings.tables import Rating, RatingTally
+from evaluation.surveys.tables import Survey
 from inspections.tables import Evidence, IndicatorSystem
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
 from tests.core.test_cli import pingyi
@@ -152,7 +153,8 @@ def test_every_route_that_takes_a_file_is_sent_the_hostile_files(app):
     listed = {"/staff/departments/import", "/staff/ratings/import", "/staff/indicators/import",
               "/staff/rounds/{code:str}/scores", "/staff/reports/{year:int}/city/import",
               "/staff/reports/{year:int}/units/{code:str}/import",
-              "/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}/photos"}
+              "/inspect/checklists/{checklist_id:int}/items/{indicator_id:int}/photos",
+              "/staff/surveys/import"}
     assert takes_files == listed
 
 
@@ -170,6 +172,18 @@ def test_a_hostile_table_is_refused_at_every_import(kind, office, inspection, pe
         assert "root:" not in response.text
         assert megabytes < MEGABYTES, (url, f"{megabytes:.0f} MB")
     assert _stored() == before
+
+
+@pytest.mark.parametrize("kind", ["zip bomb", "entity bomb", "external entity", "HTML renamed xlsx",
+                                  "SVG renamed xlsx"])
+def test_a_hostile_xlsform_is_refused(kind, office, hostile_tables):
+    _filename, content, message = hostile_tables[kind]
+    response, megabytes = _refused_in_time(
+        lambda: _upload(office, "/staff/surveys/import", "survey.xlsx", content, code="hostile"))
+    assert response.status_code in (413, 422), response.status_code
+    assert message in text_of(response.text) and "root:" not in response.text
+    assert megabytes < MEGABYTES
+    assert not run(Survey.exists().where(Survey.code == "hostile"))
 
 
 @pytest.mark.parametrize(("filename", "content"), [
