@@ -177,10 +177,36 @@ def _json(value: Any) -> Any:
     return value or {}
 
 
-async def draft(survey_id: int, respondent: str) -> tuple[dict[str, Any], int]:
-    row = await SurveyDraft.select(SurveyDraft.answers, SurveyDraft.page).where(
-        (SurveyDraft.survey == survey_id) & (SurveyDraft.respondent == respondent)).first()
-    return (_json(row["answers"]), row["page"]) if row else ({}, 0)
+@dataclass(frozen=True)
+class Respondent:
+    """Where a respondent is: the draft's answers and page, and whether they have answered."""
+
+    answers: dict[str, Any]
+    page: int
+    answered: bool
+
+
+# One read per request for both questions, its SQL written once (as ratings' insert is): what a
+# visit needs of the draft and whether the browser or code has answered already.
+_STATE = ("SELECT d.answers AS answers, d.page AS page, EXISTS (SELECT 1 FROM survey_response r "
+          "WHERE r.survey = {} AND r.%s = {}) AS answered FROM (SELECT 1 AS one) AS here "
+          "LEFT JOIN survey_draft d ON d.survey = {} AND d.respondent = {}")
+
+
+async def respondent_state(survey_id: int, voter_id: str | None, code_id: int | None) -> Respondent:
+    column, who = ("code", code_id) if code_id is not None else ("voter_id", voter_id)
+    if who is None:
+        return Respondent({}, 0, False)
+    values = (survey_id, who, survey_id, respondent_key(voter_id, code_id))
+    engine = SurveyResponse._meta.db
+    postgres = is_postgres(engine)
+    sql = _sql(_STATE % column, postgres)
+    if postgres and engine.pool is not None and engine.current_transaction.get() is None:
+        row: Any = await engine.pool.fetchrow(sql, *values)
+    else:
+        [row] = await SurveyResponse.raw(_STATE % column, *values)
+    answers = _json(row["answers"]) if row["answers"] is not None else {}
+    return Respondent(answers, row["page"] or 0, bool(row["answered"]))
 
 
 _UPSERT_DRAFT = (
@@ -195,21 +221,22 @@ async def keep_draft(survey_id: int, respondent: str, answers: dict[str, Any], p
     await SurveyDraft.raw(_UPSERT_DRAFT, survey_id, respondent, dump_json(answers), page, clock.now())
 
 
-async def has_answered(survey_id: int, voter_id: str | None, code_id: int | None) -> bool:
-    if code_id is not None:
-        return await SurveyResponse.exists().where((SurveyResponse.survey == survey_id)
-                                                   & (SurveyResponse.code == code_id))
-    if voter_id:
-        return await SurveyResponse.exists().where((SurveyResponse.survey == survey_id)
-                                                   & (SurveyResponse.voter_id == voter_id))
-    return False
-
-
 _INSERT_RESPONSE = ("INSERT INTO survey_response (survey, voter_id, code, answers, created_at) "
                     "VALUES ({}, {}, {}, {}, {})")
 _INSERT_TEXT = ("INSERT INTO survey_text (response, survey, question, body, status, moderated_by, moderated_at) "
                 "VALUES ({}, {}, {}, {}, 'pending', NULL, NULL)")
 _DELETE_DRAFT = "DELETE FROM survey_draft WHERE survey = {} AND respondent = {}"
+# PostgreSQL: the response, its free texts and the draft's removal in one statement, so one round
+# trip: a statement is atomic on its own, so it is still all of it or nothing.
+_SUBMIT_POSTGRES = (
+    "WITH response AS (INSERT INTO survey_response (survey, voter_id, code, answers, created_at) "
+    "VALUES ($1, $2, $3, $4, $5) RETURNING id), "
+    "texts AS (INSERT INTO survey_text (response, survey, question, body, status, moderated_by, moderated_at) "
+    "SELECT response.id, $1, t.question, t.body, 'pending', NULL, NULL "
+    "FROM response, unnest($6::text[], $7::text[]) AS t (question, body)), "
+    "draft AS (DELETE FROM survey_draft WHERE survey = $1 AND respondent = $8) "
+    "SELECT id FROM response"
+)
 
 
 def _sql(template: str, postgres: bool) -> str:
@@ -224,8 +251,7 @@ async def submit(form: SurveyForm, survey_id: int, answers: dict[str, Any], *, v
     all of it or nothing. A second response of the same browser or code raises AlreadyAnswered,
     however concurrent: the unique indexes decide (PRODUCT.md, Settled questions)."""
     answers = clean_answers(form, answers)
-    texts = [(name, value) for name, value in answers.items()
-             if form.question(name) is not None and form.question(name).kind == "text"]
+    texts = [(name, value) for name, value in answers.items() if getattr(form.question(name), "kind", "") == "text"]
     respondent = respondent_key(voter_id, code_id)
     now = clock.now()
     engine = SurveyResponse._meta.db
@@ -244,14 +270,9 @@ async def submit(form: SurveyForm, survey_id: int, answers: dict[str, Any], *, v
             # Each submission in a savepoint of its own: a failure undoes all of it (group_commit).
             return await group_commit(work, engine=engine)
         if engine.pool is not None and engine.current_transaction.get() is None:
-            async with engine.pool.acquire() as connection, connection.transaction():
-                response_id = await connection.fetchval(_sql(_INSERT_RESPONSE, True) + " RETURNING id",
-                                                        survey_id, voter_id, code_id, encoded, now)
-                if texts:
-                    await connection.executemany(_sql(_INSERT_TEXT, True),
-                                                 [(response_id, survey_id, name, body) for name, body in texts])
-                await connection.execute(_sql(_DELETE_DRAFT, True), survey_id, respondent)
-                return response_id
+            return await engine.pool.fetchval(_SUBMIT_POSTGRES, survey_id, voter_id, code_id, encoded, now,
+                                              [name for name, _body in texts], [body for _name, body in texts],
+                                              respondent)
         async with engine.transaction():
             rows = await SurveyResponse.raw(_INSERT_RESPONSE + " RETURNING id", survey_id, voter_id, code_id,
                                             encoded, now)

@@ -8,6 +8,7 @@ Everything here is frozen so that a definition read once can be passed around sa
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -114,13 +115,23 @@ class SurveyForm:
     pages: tuple[Page, ...] = field(default_factory=tuple)
 
     def questions(self) -> tuple[Question, ...]:
-        return tuple(question for page in self.pages for question in page.questions)
+        return self._questions
 
     def question(self, name: str) -> Question | None:
-        for question in self.questions():
-            if question.name == name:
-                return question
-        return None
+        return self._by_name.get(name)
+
+    # Worked out once per form: a cached form serves every submission, and a submission looks
+    # its questions up by name many times (a frozen dataclass still takes cached_property).
+    @functools.cached_property
+    def _questions(self) -> tuple[Question, ...]:
+        return tuple(question for page in self.pages for question in page.questions)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
+        for question in self._questions:
+            found.setdefault(question.name, question)  # the first of a name, as before
+        return found
 
 
 def problems(form: SurveyForm) -> list[str]:

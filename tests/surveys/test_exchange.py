@@ -5,6 +5,7 @@ pages and on the command line, nothing stored when a file is refused; the respon
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ RESPONSES = (
     {"visited": "yes", "channels": ["web", "app"], "overall": 4, "aspects": {"timely": 5, "complete": 3},
      "age": "35", "advice": "=HYPERLINK(\"http://evil\",\"点我\")"},
     {"visited": "no", "overall": 2, "aspects": {"timely": 1}, "age": "60.5", "advice": "@SUM(A1)"},
-    {"visited": "yes", "channels": ["web"], "overall": 4},
+    {"visited": "yes", "channels": ["web"], "overall": 4, "advice": " <b>公开</b> & 及时\x07 "},
 )
 
 
@@ -141,6 +142,14 @@ def test_the_responses_workbook_has_summary_raw_and_codebook(office: Visitor, su
     assert first[2:] == ["公开", "yes", 1, 1, 0, 4, 5, 3, 35, "=HYPERLINK(\"http://evil\",\"点我\")"]
     assert second[3:] == ["no", None, None, None, 2, 1, None, 60.5, "@SUM(A1)"]
     assert third[3:8] == ["yes", 1, 0, 0, 4]
+    # Text as typed (markup and spaces kept, a control character dropped); text that could run
+    # as a formula is quote-prefixed, so it stays text when edited; times as they read in Beijing.
+    assert third[-1] == " <b>公开</b> & 及时 "
+    raw_sheet = workbook["原始数据"]
+    assert raw_sheet.cell(2, len(RAW_COLUMNS)).quotePrefix and not raw_sheet.cell(4, len(RAW_COLUMNS)).quotePrefix
+    assert raw_sheet.cell(2, 2).number_format == "yyyy-mm-dd hh:mm"
+    stored = clock.local(run(SurveyResponse.select().order_by(SurveyResponse.id).first())["created_at"])
+    assert abs(first[1] - stored.replace(tzinfo=None)) < dt.timedelta(seconds=1)
     cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells)  # no answer runs as a formula
     summary = [[value for value in row] for row in workbook["汇总"].iter_rows(values_only=True)]

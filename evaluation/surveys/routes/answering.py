@@ -39,6 +39,7 @@ class Visit:
     answers: dict[str, Any] = field(default_factory=dict)
     page_index: int = 0
     department: dict[str, Any] | None = None
+    answered: bool = False  # this browser or code has submitted its response already
 
     @property
     def respondent(self) -> str:
@@ -71,8 +72,10 @@ async def _visit(request: Request, code: str, typed_code: str = "") -> Visit:
             # one id and store one response (PRODUCT.md, Settled questions: voter cookie timing).
             visit.voter_id, visit.new_voter = answering.new_voter_id(), True
     if visit.identified and not visit.new_voter:
-        visit.answers, visit.page_index = await answering.draft(survey["id"], visit.respondent)
-        visit.page_index = min(max(visit.page_index, 0), max(len(form.pages) - 1, 0))
+        state = await answering.respondent_state(survey["id"], visit.voter_id,
+                                                 visit.code["id"] if visit.code else None)
+        visit.answers, visit.answered = state.answers, state.answered
+        visit.page_index = min(max(state.page, 0), max(len(form.pages) - 1, 0))
     return visit
 
 
@@ -98,17 +101,11 @@ def _page(visit: Visit, status_code: int = 200, errors: dict[str, str] | None = 
                 department=visit.department, errors=errors or {}, preview=False, **context)
 
 
-async def _already(visit: Visit) -> bool:
-    if not visit.identified or visit.new_voter:
-        return False
-    return await answering.has_answered(visit.survey["id"], visit.voter_id, visit.code["id"] if visit.code else None)
-
-
 @get("/surveys/{code:str}", opt=PUBLIC, name="survey")
 async def survey(request: Request, code: FromPath[str], invitation: FromQuery[str] = "",
                  done: FromQuery[bool] = False, incomplete: FromQuery[bool] = False) -> Response:
     visit = await _visit(request, code, invitation[:64])
-    return _cookies(_page(visit, done=done, incomplete=incomplete, answered=await _already(visit)), visit)
+    return _cookies(_page(visit, done=done, incomplete=incomplete, answered=visit.answered), visit)
 
 
 def _fields(data: Any) -> dict[str, list[str]]:
@@ -135,7 +132,7 @@ async def answer(request: Request, code: FromPath[str]) -> Response:
     data = _fields(await request.form())
     if visit.window.state != "open" or not visit.identified or not visit.form.questions():
         return _cookies(_page(visit, status_code=422), visit)
-    if await _already(visit):
+    if visit.answered:
         # Sent again after it was stored (a double submit, another tab): thanked, not an error.
         return _cookies(_page(visit, answered=True), visit)
     form = visit.form
