@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -107,3 +108,84 @@ class LiveServer:
 
     def error_lines(self) -> list[str]:
         return [line for line in self.log().splitlines() if "Traceback" in line or "Error" in line]
+
+
+class Network:
+    """The network between a test's browser and the live server: a TCP relay on a port of its own
+    that a test can cut and join again.
+
+    Cut, the relay closes every connection and refuses new ones, as a tablet out of coverage
+    would see: whatever in the browser makes a request (a page, a script, the service worker, a
+    request the browser's offline emulation misses) gets a network error, and nothing reaches
+    the server."""
+
+    def __init__(self, server_url: str) -> None:
+        self._server = ("127.0.0.1", int(server_url.rsplit(":", 1)[1]))
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self.join()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def join(self) -> None:
+        """The network is back: connections are accepted and relayed again."""
+        with self._lock:
+            if self._listener is not None:
+                return
+            self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """No network: open connections are closed and new ones refused, until ``join()``."""
+        with self._lock:
+            listener, self._listener = self._listener, None
+            connections, self._open = self._open, set()
+        if listener is not None:
+            self._close(listener)
+        for connection in connections:
+            self._close(connection)
+
+    def close(self) -> None:
+        self.cut()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                browser_side, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server_side = socket.create_connection(self._server)
+            except OSError:
+                self._close(browser_side)
+                continue
+            with self._lock:
+                if self._listener is not listener:  # cut meanwhile
+                    self._close(browser_side)
+                    self._close(server_side)
+                    return
+                self._open |= {browser_side, server_side}
+            for source, sink in ((browser_side, server_side), (server_side, browser_side)):
+                threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
+
+    def _relay(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open -= {source, sink}
+            self._close(source)
+            self._close(sink)
+
+    @staticmethod
+    def _close(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+        connection.close()

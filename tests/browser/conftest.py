@@ -39,7 +39,7 @@ from evaluation.core.departments import CatalogueForm
 from evaluation.core.tables import Role
 from settings import PROJECT_DIR
 from tests.conftest import add_account, empty_database, run
-from tests.live_server import answers, free_port
+from tests.live_server import Network, answers, free_port
 
 BROWSER_DIR = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -212,6 +212,20 @@ class Visit:
     page: Page
     base_url: str
     problems: list[str] = field(default_factory=list)
+    network: Network | None = None
+
+    def go_offline(self) -> None:
+        """No network, as on site: the browser's offline mode (``navigator.onLine``, the
+        ``offline`` event) and, when the tab was opened through a ``network``, that network cut,
+        so that no request at all reaches the server."""
+        self.page.context.set_offline(True)
+        if self.network is not None:
+            self.network.cut()
+
+    def go_online(self) -> None:
+        if self.network is not None:
+            self.network.join()
+        self.page.context.set_offline(False)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -230,7 +244,8 @@ class Visit:
 @pytest.fixture
 def open_tab(new_context: Callable[..., BrowserContext], live_server: str,
              viewport_name: str) -> Iterator[Callable[..., Visit]]:
-    """``open_tab(**context_options)``: a new browser (own cookies) at the test's viewport.
+    """``open_tab(network=None, **context_options)``: a new browser (own cookies) at the test's
+    viewport, talking to the live server directly or through ``network`` (which a test can cut).
 
     Console errors (a script failing, a resource refused by the Content-Security-Policy),
     uncaught page errors and a style sheet, script or htmx request answered with an error
@@ -238,12 +253,13 @@ def open_tab(new_context: Callable[..., BrowserContext], live_server: str,
     """
     visits: list[Visit] = []
 
-    def open_one(**options: Any) -> Visit:
+    def open_one(network: Network | None = None, **options: Any) -> Visit:
         phone = viewport_name in ("phone", "small phone")
+        base_url = network.url if network is not None else live_server
         context = new_context(viewport=SIZES[viewport_name], is_mobile=phone, has_touch=phone,
-                              base_url=live_server, **options)
+                              base_url=base_url, **options)
         context.set_default_timeout(10_000)
-        visit = Visit(context.new_page(), live_server)
+        visit = Visit(context.new_page(), base_url, network=network)
 
         def on_console(message: ConsoleMessage) -> None:
             # An error status is the server's answer, not the page failing: pages answer 422 on
@@ -273,4 +289,20 @@ def open_tab(new_context: Callable[..., BrowserContext], live_server: str,
 @pytest.fixture
 def tab(open_tab: Callable[..., Visit]) -> Visit:
     return open_tab()
+
+
+@pytest.fixture
+def network(live_server: str) -> Iterator[Network]:
+    """A network between the browser and the live server that the test can cut: for pages that
+    must work offline, where the browser's offline mode alone lets some requests through (those
+    a service worker passes on)."""
+    relay = Network(live_server)
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def tablet(open_tab: Callable[..., Visit], network: Network) -> Visit:
+    """A tab whose network the test can cut (``go_offline()``, ``go_online()``)."""
+    return open_tab(network=network)
 

@@ -212,11 +212,11 @@ def camera_photo(page: Page) -> bytes:
 
 
 def test_a_camera_photo_over_10_mb_is_scaled_and_turned_upright_before_it_is_queued(
-        tab: Visit, open_round: Inspection) -> None:  # noqa: F811
-    page = sign_in_to_checklist(tab, open_round, username="sunwei", department=FENGZHEN)
+        tablet: Visit, open_round: Inspection) -> None:  # noqa: F811
+    page = sign_in_to_checklist(tablet, open_round, username="sunwei", department=FENGZHEN)
     original = camera_photo(page)
     assert len(original) > 10 * 1024 * 1024 and jpeg_size(original) == (4000, 3000)
-    page.context.set_offline(True)  # queued first, as on site
+    tablet.go_offline()  # queued first, as on site
     card(page, "C7").locator(".photo-input").set_input_files(
         files=[{"name": "IMG_0420.JPG", "mimeType": "image/jpeg", "buffer": original}])
     expect(card(page, "C7").locator(".photo.pending")).to_contain_text("待上传")
@@ -229,7 +229,7 @@ def test_a_camera_photo_over_10_mb_is_scaled_and_turned_upright_before_it_is_que
       })""")
     assert len(queued) == 1 and queued[0][0] == "IMG_0420.jpg" and queued[0][1] == "image/jpeg"
     assert queued[0][2] < 10 * 1024 * 1024
-    page.context.set_offline(False)
+    tablet.go_online()
     expect(card(page, "C7").locator(".photo img[src^='/inspect/evidence/']")).to_have_count(1, timeout=20_000)
 
     stored = [row for row in evidence_on_server(open_round, FENGZHEN) if row["code"] == "C7"]

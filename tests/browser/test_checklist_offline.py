@@ -83,28 +83,20 @@ def row(page: Page, unit: str) -> Any:
     return page.locator("tr[data-checklist-id]").filter(has=page.get_by_role("link", name=unit))
 
 
-def cut_the_network(page: Page) -> None:
-    """No network, as on site: the browser's offline mode, and every request the browser still
-    makes on its own (during a navigation, from the service worker) refused as well, so that
-    nothing can reach the server by a way the offline mode does not cover."""
-    page.context.set_offline(True)
-    page.context.route("**/*", lambda route: route.abort("internetdisconnected"))
-
-
 def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_network_returns(
-        tab: Visit, both_teams: Inspection) -> None:
+        tablet: Visit, both_teams: Inspection) -> None:
     inspection = both_teams
     before = counted(inspection)
-    page = sign_in(tab)
+    page = sign_in(tablet)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     expect(row(page, "集宁区").locator(".offline-state")).to_have_text("未下载")
     page.get_by_role("button", name="全部下载以便离线使用").click()
     expect(page.locator("#download-status")).to_have_text("已下载 2 份检查表，断网时也能打开。")
     expect(row(page, "丰镇市").locator(".offline-state")).to_contain_text("已下载（")
-    tab.assert_fits_the_screen()
+    tablet.assert_fits_the_screen()
 
     # No network for the rest of the visit, and the list is opened again.
-    cut_the_network(page)
+    tablet.go_offline()
     page.reload()
     kept = re.compile(r"离线副本：本页是 \d{4}-\d\d-\d\d \d\d:\d\d 保存的副本")
     expect(page.locator("#offline-copy")).to_contain_text(kept)
@@ -138,17 +130,16 @@ def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_n
     # Meanwhile the other member of 第二组 saved C1 of 丰镇市: a conflict, as on the checklist page.
     answer_elsewhere(inspection, FENGZHEN, "C1", Decimal("18"), by="sunwei")
 
-    page.context.unroute("**/*")
-    page.context.set_offline(False)
+    tablet.go_online()
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(row(page, "集宁区").locator(".pending-cell")).to_have_text("无", timeout=20_000)
     expect(row(page, "丰镇市").locator(".pending-cell")).to_have_text("1 项待发送（1 项冲突）", timeout=20_000)
     expect(page.locator("#outbox-state")).to_contain_text("1 项检查表修改与他人的修改冲突")
 
     # The conflict is the save API's answer, shown to the inspector on purpose, not a failing request.
-    conflicts = [problem for problem in tab.problems if problem.endswith("answered 409")]
+    conflicts = [problem for problem in tablet.problems if problem.endswith("answered 409")]
     assert len(conflicts) == 1
-    tab.problems.remove(conflicts[0])
+    tablet.problems.remove(conflicts[0])
     after = counted(inspection)
     # 集宁区: A1, B1 and B1's note, and a photo; 丰镇市: C2 and a photo, C1 waiting for a choice.
     assert after["saves"] - before["saves"] == 4
