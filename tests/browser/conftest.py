@@ -256,6 +256,10 @@ def open_tab(new_context: Callable[..., BrowserContext], live_server: str,
     def open_one(network: Network | None = None, **options: Any) -> Visit:
         phone = viewport_name in ("phone", "small phone")
         base_url = network.url if network is not None else live_server
+        # Requests of a page under a service worker escape Playwright's routes and, now and
+        # then, its response events: service workers only in tabs made for them (``tablet``),
+        # whose network is cut for real rather than by a route.
+        options.setdefault("service_workers", "allow" if network is not None else "block")
         context = new_context(viewport=SIZES[viewport_name], is_mobile=phone, has_touch=phone,
                               base_url=base_url, **options)
         context.set_default_timeout(10_000)
@@ -303,6 +307,7 @@ def network(live_server: str) -> Iterator[Network]:
 
 @pytest.fixture
 def tablet(open_tab: Callable[..., Visit], network: Network) -> Visit:
-    """A tab whose network the test can cut (``go_offline()``, ``go_online()``)."""
+    """A tab whose network the test can cut (``go_offline()``, ``go_online()``), with the
+    inspector's service worker: for the pages that must work offline."""
     return open_tab(network=network)
 

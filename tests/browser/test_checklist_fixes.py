@@ -266,6 +266,9 @@ def test_signing_out_with_changes_still_waiting_asks_first(tab: Visit, open_roun
     expect(page.locator("#sync-state")).to_have_text("1 项待同步")
     tab.goto("/staff")
     expect(page.locator("#outbox-state")).to_contain_text("1 项检查表修改")
+    # A page kept for offline use, as the service worker keeps them (this tab runs without it).
+    page.evaluate("caches.open('pingyi-pages-v1').then(cache => cache.put('/inspect', new Response('kept')))")
+    assert page.evaluate("caches.has('pingyi-pages-v1')")
     messages: list[str] = []
 
     def answer_dialog(accept: bool) -> None:

@@ -137,9 +137,9 @@ def test_two_checklists_downloaded_are_filled_offline_and_arrive_once_when_the_n
     expect(page.locator("#outbox-state")).to_contain_text("1 项检查表修改与他人的修改冲突")
 
     # The conflict is the save API's answer, shown to the inspector on purpose, not a failing request.
-    conflicts = [problem for problem in tablet.problems if problem.endswith("answered 409")]
-    assert len(conflicts) == 1
-    tablet.problems.remove(conflicts[0])
+    # (Counted from the page's response events, which a request under a service worker does not
+    # always raise: the conflict itself is asserted on the page and in the database.)
+    tablet.problems[:] = [problem for problem in tablet.problems if not problem.endswith("answered 409")]
     after = counted(inspection)
     # 集宁区: A1, B1 and B1's note, and a photo; 丰镇市: C2 and a photo, C1 waiting for a choice.
     assert after["saves"] - before["saves"] == 4

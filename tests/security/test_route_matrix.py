@@ -267,7 +267,7 @@ ROUTES: dict[str, Entry] = {
     "GET /inspect/checklists/{checklist_id:int}/summary": entry(READERS | TEAM_A, checklist_id="checklist_a"),
     "GET /inspect/checklists/{checklist_id:int}/print": entry(READERS | TEAM_A, checklist_id="checklist_a"),
     "GET /inspect/offline": entry(INSPECTORS),
-    "GET /inspect/sw.js": entry(INSPECTORS),
+    "GET /inspect/sw.js": entry(EVERYONE),
     "GET /inspect/evidence/{evidence_id:int}": entry(READERS | TEAM_A, evidence_id="evidence_a"),
     "POST /inspect/evidence/{evidence_id:int}/delete": entry(TEAM_A, evidence_id="evidence_a"),
     "POST /inspect/checklists/{checklist_id:int}/submit": entry(TEAM_A, checklist_id="checklist_a"),

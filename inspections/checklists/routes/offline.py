@@ -13,12 +13,12 @@ from settings import PROJECT_DIR
 SERVICE_WORKER = PROJECT_DIR / "static" / "sw.js"
 
 
-@get("/inspect/sw.js", guards=[inspector], name="service-worker", include_in_schema=False)
+@get("/inspect/sw.js", name="service-worker", include_in_schema=False)
 async def service_worker() -> Response[bytes]:
     # Served under /inspect, not /static, so that its scope may be /inspect (the list and the
-    # checklists); the browser checks it for changes on each visit (no-cache). Like every page
-    # under /inspect it is for inspectors: a check made while signed out fails and keeps the
-    # worker already installed.
+    # checklists); the browser checks it for changes on each visit (no-cache). Open to anyone,
+    # as every static script is: the browser checks it also when the session has expired, and
+    # a redirect to the sign-in page there is an error in the tablet's console and no update.
     return Response(SERVICE_WORKER.read_bytes(), media_type="text/javascript",
                     headers={"Service-Worker-Allowed": "/inspect", "Cache-Control": "no-cache"})
 
