@@ -6,14 +6,14 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Response, Template
 
-from evaluation.core.web import page
+from evaluation.core.web import PUBLIC, page
 from inspections.checklists.routes.checklists import inspector
 from settings import PROJECT_DIR
 
 SERVICE_WORKER = PROJECT_DIR / "static" / "sw.js"
 
 
-@get("/inspect/sw.js", name="service-worker", include_in_schema=False)
+@get("/inspect/sw.js", opt=PUBLIC, name="service-worker", include_in_schema=False)
 async def service_worker() -> Response[bytes]:
     # Served under /inspect, not /static, so that its scope may be /inspect (the list and the
     # checklists); the browser checks it for changes on each visit (no-cache). Open to anyone,
