@@ -291,6 +291,18 @@ def _wrk_until_drained(command: list[str], env: dict[str, str], bound_seconds: i
     return wrk.returncode, "".join(lines) + rest, errors
 
 
+def measured_runs(targets: list[Target], args: argparse.Namespace,
+                  connections: int) -> Iterator[tuple[int, Target, RunResult]]:
+    """A warm-up of every target, then ``--runs`` runs of each, the apps taking turns, so that a
+    change in the machine's load falls on both: (run number, target, its result)."""
+    stamp = datetime.now(UTC).strftime("%H%M%S")
+    for target in targets:
+        run_wrk(target, WARMUP_SECONDS, args.tail, connections, f"{stamp}w")
+    for run in range(1, args.runs + 1):
+        for target in targets:
+            yield run, target, run_wrk(target, args.duration, args.tail, connections, f"{stamp}r{run}")
+
+
 def run_wrk(target: Target, duration: int, tail: int, connections: int, run_tag: str) -> RunResult:
     env = {**os.environ, **target.wrk_env, "RATINGS_BENCH_SECONDS": str(duration), "RATINGS_BENCH_RUN": run_tag}
     command = [
@@ -370,23 +382,18 @@ def measure_configuration(configuration: Configuration, prepared: Prepared, args
                                   prepared.reference_rows))
             cells["reference"] = Cell(configuration, "reference")
 
-        stamp = datetime.now(UTC).strftime("%H%M%S")
-        for target in targets:
-            run_wrk(target, WARMUP_SECONDS, args.tail, configuration.connections, f"{stamp}w")
-        for run in range(1, args.runs + 1):
-            for target in targets:
-                result = run_wrk(target, args.duration, args.tail, configuration.connections, f"{stamp}r{run}")
-                cells[target.app].runs.append(result)
-                print(f"  run {run}  {target.app:<9} {result.submissions_per_second:7,.0f} submissions/s  "
-                      f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  max {result.max_ms:7.1f} ms  "
-                      f"non-2xx {result.not_2xx}  socket errors {result.socket_errors}  "
-                      f"acknowledged {result.acknowledged}  stored {result.stored}"
-                      f"{'' if result.unanswered == 0 else f'  UNANSWERED AT CUTOFF {result.unanswered}'}"
-                      f"{'' if result.other_2xx == 0 else f'  other 2xx {result.other_2xx}'}  "
-                      f"RSS {result.peak_rss_mib:4.0f} MiB", flush=True)
-                run_log.write(served_revision=served, engine=configuration.engine, workers=configuration.workers,
-                              connections=configuration.connections, app=target.app, run=run,
-                              duration_s=args.duration, tail_s=args.tail, **asdict(result))
+        for run, target, result in measured_runs(targets, args, configuration.connections):
+            cells[target.app].runs.append(result)
+            print(f"  run {run}  {target.app:<9} {result.submissions_per_second:7,.0f} submissions/s  "
+                  f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  max {result.max_ms:7.1f} ms  "
+                  f"non-2xx {result.not_2xx}  socket errors {result.socket_errors}  "
+                  f"acknowledged {result.acknowledged}  stored {result.stored}"
+                  f"{'' if result.unanswered == 0 else f'  UNANSWERED AT CUTOFF {result.unanswered}'}"
+                  f"{'' if result.other_2xx == 0 else f'  other 2xx {result.other_2xx}'}  "
+                  f"RSS {result.peak_rss_mib:4.0f} MiB", flush=True)
+            run_log.write(served_revision=served, engine=configuration.engine, workers=configuration.workers,
+                          connections=configuration.connections, app=target.app, run=run,
+                          duration_s=args.duration, tail_s=args.tail, **asdict(result))
     return list(cells.values())
 
 

@@ -48,7 +48,6 @@ from pathlib import Path
 from pages import (
     PROJECT_DIR,
     REFERENCE_DEPARTMENTS,
-    WARMUP_SECONDS,
     BenchError,
     PostgresServer,
     RunLog,
@@ -69,9 +68,9 @@ from ratings import (
     _request,
     check_reference,
     exclusive_machine,
+    measured_runs,
     print_table,
     row_counter,
-    run_wrk,
 )
 from ratings import parse_args as ratings_parse_args
 
@@ -346,22 +345,17 @@ def measure_load(configuration: Configuration, env: dict[str, str], rows: Callab
             targets.append(Target("reference", reference, "reference_rate.lua",
                                   {"RATINGS_BENCH_REFERENCE_DEPARTMENTS": str(REFERENCE_DEPARTMENTS)}, reference_rows))
             cells["reference"] = Cell(configuration, "reference")
-        stamp = datetime.now(UTC).strftime("%H%M%S")
-        for target in targets:
-            run_wrk(target, WARMUP_SECONDS, args.tail, c.connections, f"{stamp}w")
-        for run in range(1, args.runs + 1):
-            for target in targets:
-                result = run_wrk(target, args.duration, args.tail, c.connections, f"{stamp}r{run}")
-                cells[target.app].runs.append(result)
-                print(f"  run {run}  {target.app:<9} {result.submissions_per_second:7,.0f} responses/s  "
-                      f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  non-2xx/3xx {result.not_2xx}  "
-                      f"socket errors {result.socket_errors}  acknowledged {result.acknowledged}  "
-                      f"stored {result.stored}  RSS {result.peak_rss_mib:4.0f} MiB", flush=True)
-                run_log.write(served_revision=served, kind="load", engine=c.engine, workers=c.workers,
-                              connections=c.connections, app=target.app, run=run, duration_s=args.duration,
-                              submissions_per_second=result.submissions_per_second, p50_ms=result.p50_ms,
-                              p99_ms=result.p99_ms, acknowledged=result.acknowledged, stored=result.stored,
-                              not_2xx=result.not_2xx, socket_errors=result.socket_errors)
+        for run, target, result in measured_runs(targets, args, c.connections):
+            cells[target.app].runs.append(result)
+            print(f"  run {run}  {target.app:<9} {result.submissions_per_second:7,.0f} responses/s  "
+                  f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  non-2xx/3xx {result.not_2xx}  "
+                  f"socket errors {result.socket_errors}  acknowledged {result.acknowledged}  "
+                  f"stored {result.stored}  RSS {result.peak_rss_mib:4.0f} MiB", flush=True)
+            run_log.write(served_revision=served, kind="load", engine=c.engine, workers=c.workers,
+                          connections=c.connections, app=target.app, run=run, duration_s=args.duration,
+                          submissions_per_second=result.submissions_per_second, p50_ms=result.p50_ms,
+                          p99_ms=result.p99_ms, acknowledged=result.acknowledged, stored=result.stored,
+                          not_2xx=result.not_2xx, socket_errors=result.socket_errors)
     return list(cells.values())
 
 
