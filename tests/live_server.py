@@ -149,9 +149,6 @@ class Network:
         for connection in connections:
             self._close(connection)
 
-    def close(self) -> None:
-        self.cut()
-
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:

@@ -302,7 +302,7 @@ def network(live_server: str) -> Iterator[Network]:
     a service worker passes on)."""
     relay = Network(live_server)
     yield relay
-    relay.close()
+    relay.cut()
 
 
 @pytest.fixture
