@@ -399,6 +399,9 @@ class HomeSection:
     template: str
     load: Callable[[], Awaitable[dict[str, Any]]]  # the template's context; {} leaves it out
 
+    def __post_init__(self) -> None:
+        _read_through_cache(self)
+
 
 @dataclass(frozen=True)
 class DepartmentSection:
@@ -407,6 +410,17 @@ class DepartmentSection:
 
     template: str
     load: Callable[[int], Awaitable[dict[str, Any]]]  # the department's id → context; {} leaves it out
+
+    def __post_init__(self) -> None:
+        _read_through_cache(self)
+
+
+def _read_through_cache(section: HomeSection | DepartmentSection) -> None:
+    # The public pages holding these sections are rendered once for every anonymous visitor while
+    # what they are made of stays the same objects (``page_rendered_once``): a section read afresh
+    # for each view would make them query and render in full for each view. So every section is
+    # read through the few seconds' cache, whatever its capability does itself.
+    object.__setattr__(section, "load", cache.cached(section.load))
 
 
 @dataclass(frozen=True)

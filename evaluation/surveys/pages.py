@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluation.core import cache, clock
+from evaluation.core import clock
 from evaluation.surveys.tables import Survey
 
 
-# Cached like the other sections of the home page and the department page: those pages are
-# rendered once for every anonymous visitor while what they are made of is the same object, so
-# a fresh list per view meant a query and a whole render per view. A survey that opens or
-# closes shows so within the cache's few seconds (its own page checks the time itself).
-@cache.cached
-async def open_surveys(department_id: int | None = None) -> list[dict[str, Any]]:
+async def _open_surveys(department_id: int | None = None) -> list[dict[str, Any]]:
     now = clock.now()
     where = (Survey.opens_at <= now) & ((Survey.closes_at > now) | Survey.closes_at.is_null())
     if department_id is not None:
@@ -23,11 +18,13 @@ async def open_surveys(department_id: int | None = None) -> list[dict[str, Any]]
 
 
 async def home_section() -> dict[str, Any]:
-    surveys = await open_surveys()
+    # Read through the cache (web.HomeSection): a survey that opens or closes shows so within
+    # its few seconds; the survey's own page checks the time itself.
+    surveys = await _open_surveys()
     return {"surveys": surveys} if surveys else {}
 
 
 async def department_section(department_id: int) -> dict[str, Any]:
     """A survey bound to a department is shown on the department's page while it is open."""
-    surveys = await open_surveys(department_id)
+    surveys = await _open_surveys(department_id)
     return {"surveys": surveys} if surveys else {}

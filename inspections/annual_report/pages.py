@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation.core import cache
 from evaluation.core.accounts import SignedIn
 from evaluation.core.departments import GROUP_LABELS
 from evaluation.core.i18n import _
@@ -199,7 +198,6 @@ async def public_years() -> list[PublicYear]:
     return [await public_year(year) for year in sorted({row["year"] for row in rows}, reverse=True)]
 
 
-@cache.cached
 async def home_section() -> dict[str, Any]:
     """The home page links the city's latest published report and the latest year whose
     departments have published theirs (年度报告)."""

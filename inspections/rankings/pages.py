@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluation.core import cache
 from evaluation.core.accounts import SignedIn
 from evaluation.ratings import ratings
 from inspections.checklists import checklists
@@ -96,7 +95,6 @@ async def notices() -> list[Publication]:
     return await snapshots.latest_notices()
 
 
-@cache.cached
 async def home_section() -> dict[str, Any]:
     """The home page links the newest 通报, if any."""
     published = await snapshots.latest_notices()
