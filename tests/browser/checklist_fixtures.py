@@ -98,6 +98,9 @@ def sign_in_to_checklist(tab: Visit, inspection: Inspection, username: str = "li
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(tab.url(path))
+    # The URL changes when the page starts to arrive; its script takes what is typed only once it
+    # has run (deferred: before DOMContentLoaded). A loaded CI machine typed before that once.
+    page.wait_for_load_state("domcontentloaded")
     return page
 
 
