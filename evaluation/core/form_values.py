@@ -26,6 +26,8 @@ _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 def clean(text: str) -> str:
     """Text as the platform keeps it: control characters and bidi overrides removed, line ends as
     newlines."""
+    if text.isprintable():
+        return text  # no control character, no bidi override (both unprintable): most fields
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return UNSAFE_CHARACTERS.sub("", text)

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from piccolo.utils.encoding import dump_json
+import msgspec
 
 from evaluation.core import clock
 from evaluation.core.database import group_commit, is_postgres, is_unique_violation
@@ -20,6 +20,7 @@ from evaluation.surveys.definition import SCALE_POINTS, Page, Question, SurveyFo
 from evaluation.surveys.tables import SurveyCode, SurveyDraft, SurveyResponse
 
 VOTER_COOKIE = "respondent"
+_SCALE_VALUES = frozenset(str(point) for point in SCALE_POINTS)
 
 
 def new_voter_id() -> str:
@@ -81,14 +82,14 @@ def _read(question: Question, data: dict[str, list[str]]) -> tuple[Any, str | No
     if question.kind == "scale":
         if not first:
             return None, None
-        if first not in {str(point) for point in SCALE_POINTS}:
+        if first not in _SCALE_VALUES:
             return None, _("请选择 1 到 5 之间的分值。")
         return int(first), None
     if question.kind == "matrix":
         rows: dict[str, int] = {}
         for option in question.options:
             value = (data.get(f"{question.name}.{option.name}") or [""])[0].strip()
-            if value in {str(p) for p in SCALE_POINTS}:
+            if value in _SCALE_VALUES:
                 rows[option.name] = int(value)
         if not rows:
             return None, None
@@ -218,7 +219,7 @@ _UPSERT_DRAFT = (
 
 async def keep_draft(survey_id: int, respondent: str, answers: dict[str, Any], page: int) -> None:
     """Answers so far survive a reload and a lost connection between pages (issue 19)."""
-    await SurveyDraft.raw(_UPSERT_DRAFT, survey_id, respondent, dump_json(answers), page, clock.now())
+    await SurveyDraft.raw(_UPSERT_DRAFT, survey_id, respondent, _encode(answers), page, clock.now())
 
 
 _INSERT_RESPONSE = ("INSERT INTO survey_response (survey, voter_id, code, answers, created_at) "
@@ -239,6 +240,12 @@ _SUBMIT_POSTGRES = (
 )
 
 
+def _encode(answers: dict[str, Any]) -> str:
+    # msgspec (Litestar's own encoder) rather than the json module: several times faster, and a
+    # response's answers are encoded once per submission.
+    return msgspec.json.encode(answers).decode()
+
+
 def _sql(template: str, postgres: bool) -> str:
     if postgres:
         return template.format(*(f"${n}" for n in range(1, template.count("{}") + 1)))
@@ -256,7 +263,7 @@ async def submit(form: SurveyForm, survey_id: int, answers: dict[str, Any], *, v
     now = clock.now()
     engine = SurveyResponse._meta.db
     postgres = is_postgres(engine)
-    encoded = dump_json(answers)
+    encoded = _encode(answers)
     try:
         if not postgres:
             def work(db: Any) -> int:

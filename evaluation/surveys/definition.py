@@ -80,6 +80,8 @@ class Question:
 
     def shown(self, answers: dict[str, Any]) -> bool:
         """Whether the question is asked, given the answers so far (hidden ones count as unanswered)."""
+        if self.condition is None and not self.also:
+            return True  # most questions, and this runs for every question of every page sent
         return all(condition.holds(answers) for condition in self.conditions())
 
     def option_names(self) -> tuple[str, ...]:

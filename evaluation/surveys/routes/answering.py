@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from evaluation.core import limits
 from evaluation.core.i18n import _
-from evaluation.core.web import PUBLIC, client_address, page, see_other
+from evaluation.core.web import PUBLIC, client_address, page, see_other, text_fields
 from evaluation.surveys import answering, forms, invitations
 from evaluation.surveys.answering import VOTER_COOKIE
 from evaluation.surveys.definition import SurveyForm
@@ -50,7 +50,7 @@ class Visit:
         return self.code is not None if self.survey["by_invitation"] else self.voter_id is not None
 
 
-async def _visit(request: Request, code: str, typed_code: str = "") -> Visit:
+async def _visit(request: Request, code: str, typed_code: str = "", recall: bool = True) -> Visit:
     found = await forms.published(code)
     if found is None:
         raise NotFoundException()
@@ -71,12 +71,18 @@ async def _visit(request: Request, code: str, typed_code: str = "") -> Visit:
             # Set when the survey is first served, so concurrent posts from one loaded page share
             # one id and store one response (PRODUCT.md, Settled questions: voter cookie timing).
             visit.voter_id, visit.new_voter = answering.new_voter_id(), True
+    if recall:
+        await _recall(visit)
+    return visit
+
+
+async def _recall(visit: Visit) -> None:
+    """Where this browser or code is: the draft's answers and page, and whether it has answered."""
     if visit.identified and not visit.new_voter:
-        state = await answering.respondent_state(survey["id"], visit.voter_id,
+        state = await answering.respondent_state(visit.survey["id"], visit.voter_id,
                                                  visit.code["id"] if visit.code else None)
         visit.answers, visit.answered = state.answers, state.answered
-        visit.page_index = min(max(state.page, 0), max(len(form.pages) - 1, 0))
-    return visit
+        visit.page_index = min(max(state.page, 0), max(len(visit.form.pages) - 1, 0))
 
 
 def _cookies(response: Response, visit: Visit) -> Response:
@@ -108,14 +114,6 @@ async def survey(request: Request, code: FromPath[str], invitation: FromQuery[st
     return _cookies(_page(visit, done=done, incomplete=incomplete, answered=visit.answered), visit)
 
 
-def _fields(data: Any) -> dict[str, list[str]]:
-    fields: dict[str, list[str]] = {}
-    for key, value in data.multi_items():
-        if isinstance(value, str):
-            fields.setdefault(key, []).append(value)
-    return fields
-
-
 @post("/surveys/{code:str}/invitation", opt=PUBLIC, name="survey-invitation")
 async def enter_invitation(request: Request, code: FromPath[str]) -> Response:
     typed = (await request.form()).get("invitation", "")
@@ -128,10 +126,15 @@ async def enter_invitation(request: Request, code: FromPath[str]) -> Response:
 
 @post("/surveys/{code:str}", opt=PUBLIC, name="survey-answer")
 async def answer(request: Request, code: FromPath[str]) -> Response:
-    visit = await _visit(request, code)
-    data = _fields(await request.form())
+    visit = await _visit(request, code, recall=False)
+    data = text_fields(request)
     if visit.window.state != "open" or not visit.identified or not visit.form.questions():
         return _cookies(_page(visit, status_code=422), visit)
+    if len(visit.form.pages) > 1:
+        await _recall(visit)
+    # else a one-page survey's response is all in the form sent, and whether this browser or code
+    # has answered already the unique index decides at the insert (AlreadyAnswered): one read less
+    # for every response, most of the load a survey gets.
     if visit.answered:
         # Sent again after it was stored (a double submit, another tab): thanked, not an error.
         return _cookies(_page(visit, answered=True), visit)
@@ -199,7 +202,7 @@ def _typed(read: answering.PageAnswers, data: dict[str, list[str]]) -> dict[str,
 async def question(request: Request, code: FromPath[str], name: FromPath[str]) -> Template | Redirect:
     """htmx: a question whose condition depends on this page, shown or hidden as choices change."""
     visit = await _visit(request, code)
-    data = _fields(await request.form())
+    data = text_fields(request)
     found = visit.form.question(name)
     if found is None or not visit.form.pages:
         raise NotFoundException()
