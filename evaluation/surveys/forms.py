@@ -224,28 +224,3 @@ async def survey_list() -> list[dict[str, Any]]:
     for row in rows:
         row["responses"] = counts.get(row["id"], 0)
     return rows
-
-
-async def open_now(actor: str, survey: dict[str, Any]) -> dict[str, Any]:
-    """`pingyi survey open`: takes answers from now on, until no closing time."""
-    now = clock.now()
-    values = {Survey.opens_at: survey["opens_at"] if survey["opens_at"] and survey["opens_at"] <= now else now,
-              Survey.closes_at: survey["closes_at"] if survey["closes_at"] and survey["closes_at"] > now else None}
-    return await _set_times(actor, survey, values, "survey.open")
-
-
-async def close_now(actor: str, survey: dict[str, Any]) -> dict[str, Any]:
-    """`pingyi survey close`: takes no more answers; its page says when it closed."""
-    now = clock.now()
-    values = {Survey.opens_at: survey["opens_at"] if survey["opens_at"] and survey["opens_at"] <= now else now,
-              Survey.closes_at: now}
-    return await _set_times(actor, survey, values, "survey.close")
-
-
-async def _set_times(actor: str, survey: dict[str, Any], values: dict[Any, Any], action: str) -> dict[str, Any]:
-    async with write_transaction():
-        await Survey.update(values).where(Survey.id == survey["id"])
-        await audit.record(actor, action, f"survey:{survey['code']}",
-                           old={"opens_at": survey["opens_at"], "closes_at": survey["closes_at"]},
-                           new={column._meta.name: value for column, value in values.items()})
-    return await Survey.select().where(Survey.id == survey["id"]).first()
