@@ -17,6 +17,7 @@ from evaluation.core import audit, cache, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
+from evaluation.surveys.answering import window
 from evaluation.surveys.definition import Condition, Option, Page, Question, SurveyForm, SurveySettings
 from evaluation.surveys.tables import Survey, SurveyOption, SurveyPage, SurveyQuestion, SurveyResponse
 
@@ -215,12 +216,15 @@ async def store_definition(form: SurveyForm, actor: str, survey_id: int | None =
 
 
 async def survey_list() -> list[dict[str, Any]]:
-    """Every survey, newest first, with its department and response count (one query each)."""
+    """Every survey, newest first, with its department, response count and whether it takes
+    answers now (`state` of `answering.window`), in two queries."""
     rows = await Survey.select(Survey.id, Survey.code, Survey.title, Survey.opens_at, Survey.closes_at,
                                Survey.by_invitation, Survey.public_results, Survey.department.name).order_by(
         Survey.id, ascending=False)
     counts = {row["survey"]: row["n"] for row in await SurveyResponse.raw(
         "SELECT survey, COUNT(*) AS n FROM survey_response GROUP BY survey")}
+    now = clock.now()
     for row in rows:
         row["responses"] = counts.get(row["id"], 0)
+        row["state"] = window(row, now).state
     return rows
