@@ -109,16 +109,16 @@ def survey_responses(args: argparse.Namespace) -> None:
 
 def _open_or_close(args: argparse.Namespace) -> None:
     from evaluation.core import clock
-    from evaluation.surveys import forms
+    from evaluation.surveys import opening
 
     async def work() -> dict[str, Any]:
-        survey = await forms.find_survey(args.survey)
-        if survey is None:
-            raise CommandError(f"找不到调查 no such survey: {args.survey}")
-        change = forms.open_now if args.action == "open" else forms.close_now
-        return await change(actor(), survey)
+        change = opening.open_now if args.action == "open" else opening.close_now
+        return await change(actor(), await _survey_id(args.survey))
 
-    survey = run(work)
+    try:
+        survey = run(work)
+    except opening.OpeningRefused as refusal:
+        raise CommandError(str(refusal)) from refusal
     if args.action == "open":
         until = clock.format_local(survey["closes_at"]) if survey["closes_at"] else "—"
         print(f"已开始 opened: {survey['code']} {survey['title']} (截止 closes: {until})")

@@ -191,6 +191,8 @@ ROUTES: dict[str, Entry] = {
     "POST /staff/surveys/{survey_id:int}/codes": entry(OFFICE_ONLY, {"size": "2"}, survey_id="survey"),
     "GET /staff/surveys/{survey_id:int}/codes.xlsx": entry(OFFICE_ONLY, survey_id="survey"),
     "GET /staff/surveys/{survey_id:int}/slips": entry(OFFICE_ONLY, survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/open": entry(OFFICE_ONLY, survey_id="survey"),
+    "POST /staff/surveys/{survey_id:int}/close": entry(OFFICE_ONLY, {"confirm": "1"}, survey_id="survey"),
     "GET /staff/surveys/{survey_id:int}/texts": entry(OFFICE_ONLY, survey_id="closed_survey"),
     "POST /staff/surveys/{survey_id:int}/texts/{text_id:int}/{decision:str}": entry(
         OFFICE_ONLY, survey_id="closed_survey", text_id="survey_text", decision="approved"),

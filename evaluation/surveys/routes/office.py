@@ -1,10 +1,10 @@
-"""The office builds surveys: settings, pages, questions (reordered by buttons), preview, and the
-invitation codes of a survey by invitation. Auditors read."""
+"""The office builds surveys: settings, pages, questions (reordered by buttons), preview, the
+invitation codes of a survey by invitation, and opening or closing it at once. Auditors read."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -15,8 +15,9 @@ from litestar.response import Redirect, Template
 
 from evaluation.core import departments
 from evaluation.core.form_values import parse_int
+from evaluation.core.i18n import _
 from evaluation.core.web import current_account, download, office, office_or_auditor, page, see_other
-from evaluation.surveys import answering, builder, forms, invitations
+from evaluation.surveys import answering, builder, forms, invitations, opening
 from evaluation.surveys.builder import KIND_LABELS, QuestionForm, SettingsForm
 from evaluation.surveys.definition import SurveyForm
 
@@ -66,8 +67,9 @@ async def _builder(survey_id: int, status_code: int = 200, settings_form: Settin
 
 
 @get("/staff/surveys/{survey_id:int}", guards=[office_or_auditor], name="survey-builder")
-async def survey_builder(survey_id: FromPath[int], saved: FromQuery[bool] = False) -> Template:
-    return await _builder(survey_id, saved=saved)
+async def survey_builder(survey_id: FromPath[int], saved: FromQuery[bool] = False, opened: FromQuery[bool] = False,
+                         closed: FromQuery[bool] = False) -> Template:
+    return await _builder(survey_id, saved=saved, opened=opened, closed=closed)
 
 
 async def _change(request: Request, survey_id: int, change: Callable[[SurveyForm], SurveyForm],
@@ -185,6 +187,31 @@ async def issue_codes(request: Request, survey_id: FromPath[int],
     return see_other(f"/staff/surveys/{survey_id}?saved=1#codes")
 
 
+async def _open_or_close(request: Request, survey_id: int, change: Callable[[str, int], Awaitable[Any]],
+                         done: str) -> Template | Redirect:
+    try:
+        await change(current_account(request).username, survey_id)
+    except opening.SurveyNotFound as missing:
+        raise NotFoundException() from missing
+    except opening.OpeningRefused as refusal:
+        return await _builder(survey_id, status_code=422, opening_refused=str(refusal))
+    return see_other(f"/staff/surveys/{survey_id}?{done}=1#opening")
+
+
+@post("/staff/surveys/{survey_id:int}/open", guards=[office], name="survey-open")
+async def open_survey(request: Request, survey_id: FromPath[int]) -> Template | Redirect:
+    return await _open_or_close(request, survey_id, opening.open_now, "opened")
+
+
+@post("/staff/surveys/{survey_id:int}/close", guards=[office], name="survey-close")
+async def close_survey(request: Request, survey_id: FromPath[int],
+                       data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+    """Closing is confirmed by a box ticked on the form, so it works without JavaScript."""
+    if data.get("confirm") != "1":
+        return await _builder(survey_id, status_code=422, close_error=_("请勾选确认后再关闭。"))
+    return await _open_or_close(request, survey_id, opening.close_now, "closed")
+
+
 def _entry_url(request: Request, survey: dict[str, Any]) -> str:
     return str(request.base_url).rstrip("/") + f"/surveys/{survey['code']}"
 
@@ -205,4 +232,5 @@ async def slips(request: Request, survey_id: FromPath[int]) -> Template:
 
 
 ROUTES = [list_surveys, create_survey, survey_builder, save_settings, add_question, edit_question, save_question,
-          move_question, delete_question, add_page, delete_page, preview, issue_codes, codes_xlsx, slips]
+          move_question, delete_question, add_page, delete_page, preview, issue_codes, codes_xlsx, slips,
+          open_survey, close_survey]
