@@ -74,6 +74,17 @@
     };
   });
 
+  // A value typed before this script ran (a tablet on a slow network shows the page before its
+  // script arrives) differs from what the page was rendered with; looked at before anything here
+  // changes a field. The answer forms are autocomplete="off", so the browser never puts an older
+  // page's values back on its own.
+  function typedBeforeStart(item) {
+    if (item.valueInput && item.valueInput.value !== item.valueInput.defaultValue) return true;
+    if (item.noteInput && item.noteInput.value !== item.noteInput.defaultValue) return true;
+    return Array.prototype.some.call(item.radios, function (radio) { return radio.checked !== radio.defaultChecked; });
+  }
+  Object.keys(items).forEach(function (id) { items[id].typedEarly = typedBeforeStart(items[id]); });
+
   function currentValue(item) {
     if (item.kind === "veto") {
       var checked = item.card.querySelector(".veto-choice input:checked");
@@ -1065,6 +1076,7 @@
     if (photoInput) {
       photoInput.addEventListener("change", function () { photoChosen(item, photoInput); });
     }
+    if (item.typedEarly && !entry && changed(item)) saveNow(item);
     item.card.addEventListener("submit", function (event) {
       if (event.target.classList.contains("photo-delete")) {
         event.preventDefault();

@@ -27,6 +27,7 @@ from tests.browser.checklist_fixtures import (  # noqa: F401  (open_round is a f
 )
 from tests.browser.conftest import Visit
 from tests.browser.test_checklist_tablet import card, tiny_png
+from tests.conftest import PASSWORD
 from tests.inspections.conftest import Inspection
 
 pytestmark = pytest.mark.parametrize("viewport_name", ["tablet"])
@@ -323,3 +324,31 @@ def test_without_javascript_a_refused_photo_is_said_on_its_card_and_its_address_
     expect(card(page, "C10").get_by_role("alert")).to_have_text("照片不能超过 10 MB，请压缩后重新上传。")
     assert "Request Entity Too Large" not in page.content()
     assert [row for row in evidence_on_server(open_round, FENGZHEN) if row["code"] == "C10"] == []
+
+
+def test_what_is_typed_before_the_page_script_arrives_is_saved_when_it_runs(
+        tab: Visit, open_round: Inspection) -> None:  # noqa: F811
+    """On a slow network the checklist is shown before its script arrives, and an inspector types
+    into it meanwhile: once the script runs, that value and note are saved, not left on screen."""
+    page = tab.page
+    held: list[Any] = []
+    page.route("**/static/checklist.js*", lambda route: held.append(route))
+    path = f"/inspect/checklists/{open_round.checklists[FENGZHEN]}"
+    tab.goto(f"/staff/login?next={path}")
+    page.get_by_label("用户名").fill("sunwei")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(tab.url(path))
+    card(page, "B2").locator(".value-input").fill("1.5")
+    card(page, "B2").locator(".note-input").fill("先填后到")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the checklist's script was never requested"
+    before = answers_on_server(open_round, FENGZHEN)
+    page.unroute("**/static/checklist.js*")
+    held[0].fallback()
+    expect(card(page, "B2").locator(".item-state")).to_have_text("已保存 · 1.5 分")
+    # Only what was typed is sent: every other item is as it was.
+    assert answers_on_server(open_round, FENGZHEN) == {**before, "B2": (Decimal("1.5"), "先填后到")}
