@@ -12,6 +12,7 @@ from typing import Any
 from evaluation.core import accounts, audit, clock
 from evaluation.core.database import write_transaction
 from evaluation.core.i18n import _
+from evaluation.ratings.completeness import counted_ratings
 from evaluation.ratings.scale import NEGATIVE_LEVELS
 from evaluation.ratings.tables import AnswerCorrection, CommentStatus, Rating, RatingAnswer
 
@@ -31,7 +32,7 @@ MODERATION_PAGE = 200
 
 async def pending_count() -> int:
     """Comments waiting for the office: the number beside 留言审核 in the staff menu."""
-    return await Rating.count().where(Rating.comment_status == CommentStatus.pending.value)
+    return await Rating.count().where((Rating.comment_status == CommentStatus.pending.value) & counted_ratings())
 
 
 async def comments_to_moderate(department: str = "", state: str = "pending",
@@ -43,14 +44,14 @@ async def comments_to_moderate(department: str = "", state: str = "pending",
         condition = Rating.comment_status == state
     if department:
         condition &= Rating.department.code == department
-    return await Rating.select(*_PUBLIC_COLUMNS).where(condition).order_by(Rating.created_at).order_by(
-        Rating.id).limit(limit)
+    return await Rating.select(*_PUBLIC_COLUMNS).where(condition & counted_ratings()).order_by(
+        Rating.created_at).order_by(Rating.id).limit(limit)
 
 
 async def comment(rating_id: int) -> dict[str, Any] | None:
     """One comment as the queue shows it (after deciding it in place)."""
     return await Rating.select(*_PUBLIC_COLUMNS).where(
-        (Rating.id == rating_id) & (Rating.comment_status != CommentStatus.none.value)).first()
+        (Rating.id == rating_id) & (Rating.comment_status != CommentStatus.none.value) & counted_ratings()).first()
 
 
 async def moderate(actor_id: int, actor: str, rating_id: int, approve: bool) -> None:
@@ -64,7 +65,8 @@ async def moderate_many(actor_id: int, actor: str, rating_ids: list[int], approv
     status = CommentStatus.approved if approve else CommentStatus.rejected
     async with write_transaction():
         rows = await Rating.select(Rating.id, Rating.comment_status).where(
-            Rating.id.is_in(rating_ids or [0]) & (Rating.comment_status != CommentStatus.none.value))
+            Rating.id.is_in(rating_ids or [0]) & (Rating.comment_status != CommentStatus.none.value)
+            & counted_ratings())
         if not rows:
             return 0
         # A rejected comment keeps its rating: only the text stays hidden.
@@ -77,7 +79,7 @@ async def moderate_many(actor_id: int, actor: str, rating_ids: list[int], approv
 
 
 def _negative(department_id: int | None) -> Any:
-    condition = Rating.level.is_in(list(NEGATIVE_LEVELS))
+    condition = Rating.level.is_in(list(NEGATIVE_LEVELS)) & counted_ratings()
     if department_id is not None:
         condition &= Rating.department == department_id
     return condition
@@ -207,7 +209,7 @@ async def overdue_by_department() -> list[dict[str, Any]]:
 async def one_rating(rating_id: int, department_id: int | None) -> dict[str, Any] | None:
     """One negative rating or commented one, as the office (or the department's liaison, when
     ``department_id`` is given) reads it: with its answer and who answers for the department."""
-    condition = Rating.id == rating_id
+    condition = (Rating.id == rating_id) & counted_ratings()
     if department_id is not None:
         condition &= Rating.department == department_id
     row = await Rating.select(*_PUBLIC_COLUMNS, Rating.department, Rating.channel, Rating.source, Rating.rated_on,

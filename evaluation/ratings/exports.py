@@ -24,6 +24,7 @@ from evaluation.core.i18n import N_, _
 from evaluation.core.spreadsheets import Download
 from evaluation.core.tables import Department
 from evaluation.ratings import ratings, reasons
+from evaluation.ratings.completeness import counted_ratings
 from evaluation.ratings.periods import Period
 from evaluation.ratings.satisfaction import compute, is_sufficient
 from evaluation.ratings.scale import CHANNEL_LABELS, CRITERION_LABELS, LEVEL_LABELS
@@ -39,7 +40,8 @@ def _labels(mapping: dict[str, str]) -> dict[str, str]:
 async def _criteria_counts(period_id: int) -> dict[int, dict[str, dict[str, int]]]:
     """department → criterion → level → count. Tallies judge no criteria (shown, not weighted)."""
     result: dict[int, dict[str, dict[str, int]]] = {}
-    for row in await Rating.select(Rating.department, Rating.criteria).where(Rating.period == period_id):
+    for row in await Rating.select(Rating.department, Rating.criteria).where(
+            (Rating.period == period_id) & counted_ratings()):
         criteria = row["criteria"]
         if isinstance(criteria, str):  # JSON arrives as text
             criteria = json.loads(criteria or "{}")
@@ -161,7 +163,7 @@ async def comments_workbook(period: Period) -> Download:
         Rating.id, Rating.created_at, Rating.channel, Rating.source, Rating.level, Rating.reason_text,
         Rating.comment, Rating.department.code, Rating.department.name, Rating.reason.label,
     ).where(
-        (Rating.period == period.id) & (Rating.comment_status == CommentStatus.approved.value)
+        (Rating.period == period.id) & (Rating.comment_status == CommentStatus.approved.value) & counted_ratings()
     ).order_by(Rating.department.code).order_by(Rating.created_at).order_by(Rating.id)
     answers = {
         row["rating"]: row
@@ -263,7 +265,7 @@ async def ratings_csv(period_id: int | None, department_ids: Collection[int]) ->
             Rating.id, Rating.department.code, Rating.department.name, Rating.channel, Rating.source, Rating.level,
             Rating.reason.label, Rating.reason_text, Rating.comment_status, Rating.created_at,
         ).where(
-            (Rating.period == period_id) & Rating.department.is_in(chosen) & (Rating.id > after)
+            (Rating.period == period_id) & Rating.department.is_in(chosen) & (Rating.id > after) & counted_ratings()
         ).order_by(Rating.id).limit(RATINGS_BATCH)
         if not rows:
             return

@@ -14,6 +14,7 @@ from evaluation.core.database import group_commit, is_postgres, is_unique_violat
 from evaluation.core.form_values import at_most
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
+from evaluation.ratings.completeness import INCOMPLETE_IMPORTS_SQL, counted_ratings, counted_tallies
 from evaluation.ratings.periods import Period
 from evaluation.ratings.reasons import shown_label
 from evaluation.ratings.satisfaction import DepartmentIndex, compute
@@ -164,28 +165,35 @@ async def own_rating(period: Period, department_id: int, voter_id: str | None,
 
 
 async def counts(period_id: int, department_id: int | None = None) -> dict[int, dict[str, dict[str, int]]]:
-    """department → channel → level → count, over ratings and office-entered tallies."""
-    where = Rating.period == period_id
-    tally_where = RatingTally.period == period_id
-    if department_id is not None:
-        where &= Rating.department == department_id
-        tally_where &= RatingTally.department == department_id
+    """department → channel → level → count, over ratings and office-entered tallies of complete
+    imports (evaluation/ratings/completeness.py)."""
+    one = " AND department = {}" if department_id is not None else ""
+    arguments = [period_id, department_id] if department_id is not None else [period_id]
     result: dict[int, dict[str, dict[str, int]]] = {}
+    # The ratings of imports still incomplete are subtracted rather than filtered: the count of
+    # every rating of the period stays read from its covering index alone, and the second part
+    # finds nothing at once when no import is being written. One statement, so one snapshot.
     rows = await Rating.raw(
-        "SELECT department, channel, level, COUNT(*) AS n FROM rating WHERE period = {}"
-        + (" AND department = {}" if department_id is not None else "")
+        "SELECT department, channel, level, COUNT(*) AS n FROM rating WHERE period = {}" + one
+        + " GROUP BY department, channel, level"
+        " UNION ALL SELECT department, channel, level, -COUNT(*) AS n FROM rating"
+        f" WHERE import_batch IN ({INCOMPLETE_IMPORTS_SQL}) AND period = {{}}" + one
         + " GROUP BY department, channel, level",
-        *([period_id, department_id] if department_id is not None else [period_id]),
+        *arguments, *arguments,
     )
     tallies = await RatingTally.raw(
-        "SELECT department, channel, level, SUM(rating_count) AS n FROM rating_tally WHERE period = {}"
-        + (" AND department = {}" if department_id is not None else "")
-        + " GROUP BY department, channel, level",
-        *([period_id, department_id] if department_id is not None else [period_id]),
+        "SELECT department, channel, level, SUM(rating_count) AS n FROM rating_tally WHERE period = {}" + one
+        + f" AND import_batch NOT IN ({INCOMPLETE_IMPORTS_SQL})"
+        " GROUP BY department, channel, level",
+        *arguments,
     )
+    summed: dict[tuple[int, str, str], int] = {}
     for row in [*rows, *tallies]:
-        levels = result.setdefault(row["department"], {}).setdefault(row["channel"], {})
-        levels[row["level"]] = levels.get(row["level"], 0) + int(row["n"])
+        key = (row["department"], row["channel"], row["level"])
+        summed[key] = summed.get(key, 0) + int(row["n"])
+    for (department, channel, level), n in summed.items():
+        if n:  # a level only an incomplete import gave is no level at all
+            result.setdefault(department, {}).setdefault(channel, {})[level] = n
     return result
 
 
@@ -198,7 +206,7 @@ async def individual(period_id: int, department_id: int, offset: int = 0,
                      limit: int = 100) -> tuple[list[dict[str, Any]], int]:
     """One department's ratings in a period, newest first, and how many there are: what the
     office sees behind an index. Who rated (voter id, panel code) is never part of it."""
-    where = (Rating.period == period_id) & (Rating.department == department_id)
+    where = (Rating.period == period_id) & (Rating.department == department_id) & counted_ratings()
     rows = await Rating.select(
         Rating.id, Rating.created_at, Rating.channel, Rating.source, Rating.level, Rating.reason.label,
         Rating.reason_text, Rating.comment, Rating.comment_status, Rating.import_batch.filename,
@@ -212,13 +220,14 @@ async def tallies(period_id: int, department_id: int) -> list[dict[str, Any]]:
     return await RatingTally.select(
         RatingTally.channel, RatingTally.level, RatingTally.rating_count, RatingTally.import_batch.filename,
         RatingTally.import_batch.created_at,
-    ).where((RatingTally.period == period_id) & (RatingTally.department == department_id)).order_by(RatingTally.id)
+    ).where((RatingTally.period == period_id) & (RatingTally.department == department_id)
+            & counted_tallies()).order_by(RatingTally.id)
 
 
 async def criteria_distribution(period_id: int, department_id: int) -> dict[str, dict[str, int]]:
     """criterion → level → count, from the ratings that judged criteria (shown, not weighted)."""
     rows = await Rating.select(Rating.criteria).where(
-        (Rating.period == period_id) & (Rating.department == department_id)
+        (Rating.period == period_id) & (Rating.department == department_id) & counted_ratings()
     )
     result: dict[str, dict[str, int]] = {key: {} for key in CRITERION_LABELS}
     for row in rows:

@@ -9,6 +9,7 @@ from typing import Any
 from evaluation.core import spreadsheets
 from evaluation.core.tables import Department
 from evaluation.ratings import criticism, ratings
+from evaluation.ratings.completeness import counted_ratings
 from evaluation.ratings.periods import Period, all_periods
 from evaluation.ratings.satisfaction import DepartmentIndex, compute, is_sufficient
 from evaluation.ratings.scale import LEVEL_LABELS, NEGATIVE_LEVELS
@@ -70,7 +71,7 @@ async def public_criticism(period_id: int, department_id: int) -> list[dict[str,
         Rating.reason.label_en,
         Rating.answer_due,
     ).where(
-        (Rating.period == period_id) & (Rating.department == department_id)
+        (Rating.period == period_id) & (Rating.department == department_id) & counted_ratings()
         & (Rating.level.is_in(list(NEGATIVE_LEVELS)) | (Rating.comment_status == CommentStatus.approved.value))
     ).order_by(Rating.created_at, ascending=False)
     answers = {

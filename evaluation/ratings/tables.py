@@ -99,6 +99,12 @@ class RatingImport(Table, tablename="rating_import"):
     withdrawn_at = Timestamptz(null=True, default=None)
     withdrawn_by = Varchar(length=120, default="")
     withdrawal_reason = Text(default="")
+    # Set by the last transaction of the import: its rows are written in chunks, and until then
+    # they count nowhere (evaluation/ratings/completeness.py).
+    completed_at = Timestamptz(null=True, default=None)
+    # The lease its writing process holds while the chunks go in (evaluation/core/import_leases.py):
+    # an incomplete import whose lease nobody holds was interrupted, and is cleaned up.
+    lease = Varchar(length=32, default="")
 
 
 class Rating(Table):
