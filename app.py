@@ -192,6 +192,13 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+async def _clean_up_interrupted_imports() -> None:
+    try:
+        await rating_imports.clean_up_interrupted()
+    except Exception:
+        logger.exception("cleaning up interrupted imports failed; the next import tries again")
+
+
 def create_app() -> Litestar:
     engine = piccolo_conf.DB
     rating_imports.lock_withdrawals_with(ranking_snapshots.period_in_use)
@@ -212,9 +219,14 @@ def create_app() -> Litestar:
         gc.freeze()
         stop_sealing = asyncio.Event()
         sealer = asyncio.create_task(audit.seal_until(stop_sealing))
+        # An import the last run left half-written counts nowhere; its rows go in the background.
+        cleaner = asyncio.create_task(_clean_up_interrupted_imports())
         try:
             yield
         finally:
+            cleaner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cleaner
             stop_sealing.set()
             await sealer
             await limits.stop()

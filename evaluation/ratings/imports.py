@@ -27,13 +27,14 @@ figures are frozen there, so withdrawing is refused.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evaluation.core import audit, clock, spreadsheets, working_days
-from evaluation.core.database import write_transaction
+from evaluation.core import audit, clock, import_leases, spreadsheets, working_days
+from evaluation.core.database import write_in_chunks, write_transaction
 from evaluation.core.i18n import N_, _
 from evaluation.core.tables import Department
 from evaluation.ratings import periods, reasons
@@ -57,7 +58,7 @@ FORM_COLUMNS = ("unit_code", "channel", "level", "reason", "comment")
 MAX_ROWS = 50_000
 MAX_COUNT = 1_000_000
 MAX_FILENAME = 200  # RatingImport.filename is a Varchar(200)
-_INSERT_BATCH = 500
+log = logging.getLogger(__name__)
 
 # The files may name channels and levels by key (in any case) or by their Chinese label.
 _CHANNEL_BY_TEXT = {**{key: key for key in CHANNEL_LABELS}, **{label: key for key, label in CHANNEL_LABELS.items()}}
@@ -252,7 +253,8 @@ async def _imported_before(period: Period, digest: str) -> dict[str, Any] | None
         RatingImport.filename, RatingImport.created_at, RatingImport.entered_as,
         RatingImport.entered_by.display_name, RatingImport.entered_by.username,
     ).where((RatingImport.period == period.id) & (RatingImport.content_hash == digest)
-            & RatingImport.withdrawn_at.is_null()).order_by(RatingImport.id).first()
+            & RatingImport.withdrawn_at.is_null() & RatingImport.completed_at.is_not_null()
+            ).order_by(RatingImport.id).first()
 
 
 def entered_by(row: dict[str, Any]) -> str:
@@ -271,9 +273,18 @@ def _refuse_twice(period: Period, earlier: dict[str, Any]) -> RatingImportError:
 async def import_ratings(actor: str, period: Period, filename: str, content: bytes,
                          account_id: int | None = None) -> ImportResult:
     """All lines or none. Raises ``RatingImportError`` for a file that is not a table of either
-    layout, or one imported into the period already; otherwise returns the result, with
-    ``errors`` (one per bad line) if nothing was stored."""
+    layout, one imported into the period already, or an import interrupted while written (what
+    had been written is then taken out again); otherwise returns the result, with ``errors`` (one
+    per bad line) if nothing was stored.
+
+    The whole file is checked first. It is then written ``IMPORT_CHUNK_ROWS`` rows per
+    transaction (``write_in_chunks``), so that citizens' ratings take their turn between two
+    chunks instead of waiting for 50,000 rows, and it is marked complete by the last transaction:
+    until then its rows count nowhere (evaluation/ratings/completeness.py). An import left
+    incomplete by a crash is cleaned up by the next import or when the server starts
+    (``clean_up_interrupted``)."""
     digest = content_hash(content)
+    await clean_up_interrupted()
     earlier = await _imported_before(period, digest)
     if earlier is not None:
         raise _refuse_twice(period, earlier)
@@ -289,8 +300,8 @@ async def import_ratings(actor: str, period: Period, filename: str, content: byt
         return result
     now = clock.now()
     filename = _stored_name(filename)
-    # Rows are made before the transaction (their batch is filled in there): on SQLite it holds
-    # the one write lock, and citizens' ratings wait for it.
+    # Rows are made before any transaction (their batch is filled in as they are written): on
+    # SQLite a transaction holds the one write lock, and citizens' ratings wait for it.
     if result.kind == TALLY:
         records: list[Any] = [
             RatingTally(period=period.id, department=line["department"], channel=line["channel"],
@@ -306,23 +317,117 @@ async def import_ratings(actor: str, period: Period, filename: str, content: byt
         result.ratings = len(valid)
         result.to_answer = sum(line["level"] in NEGATIVE_LEVELS for line in valid)
         result.to_moderate = sum(bool(line["comment"]) for line in valid)
+    table = RatingTally if result.kind == TALLY else Rating
+    async with import_leases.held() as lease:
+        async with write_transaction():
+            batch = (await RatingImport.insert(RatingImport(
+                period=period.id, filename=filename, kind=result.kind, rows=len(valid), entered_by=account_id,
+                entered_as=actor, created_at=now, content_hash=digest, completed_at=None, lease=lease,
+            )).returning(RatingImport.id))[0]["id"]
+        written = 0
+
+        async def write(chunk: Sequence[Any]) -> None:
+            nonlocal written
+            for record in chunk:
+                record.import_batch = batch
+            await table.insert(*chunk)
+            written += len(chunk)
+
+        try:
+            await write_in_chunks(records, write)
+            await _complete(actor, period, batch, digest, filename, result)
+        except RatingImportError:
+            await _discard(actor, batch, "duplicate")
+            raise
+        except Exception as failure:
+            log.exception("the import of %s into %s was interrupted after %d rows", filename, period.code, written)
+            raise await _interrupted(actor, batch, written, len(records), failure) from failure
+    return result
+
+
+async def _complete(actor: str, period: Period, batch: int, digest: str, filename: str, result: ImportResult) -> None:
+    """The import's last transaction: from its commit on, its rows count everywhere at once."""
     async with write_transaction():
-        # Checked again under the write lock: two uploads of one file at once store one.
+        # Checked again under the write lock: of two uploads of one file at once, one counts.
         earlier = await _imported_before(period, digest)
         if earlier is not None:
             raise _refuse_twice(period, earlier)
-        batch = (await RatingImport.insert(RatingImport(
-            period=period.id, filename=filename, kind=result.kind, rows=len(valid), entered_by=account_id,
-            entered_as=actor, created_at=now, content_hash=digest,
-        )).returning(RatingImport.id))[0]["id"]
-        for record in records:
-            record.import_batch = batch
-        table = RatingTally if result.kind == TALLY else Rating
-        for start in range(0, len(records), _INSERT_BATCH):
-            await table.insert(*records[start:start + _INSERT_BATCH])
+        await RatingImport.update({RatingImport.completed_at: clock.now()}).where(RatingImport.id == batch)
         await audit.record(actor, "ratings.import", f"period:{period.code}",
-                           new={"filename": filename, "kind": result.kind, "rows": len(valid)})
-    return result
+                           new={"filename": filename, "kind": result.kind, "rows": result.rows})
+
+
+async def _interrupted(actor: str, batch: int, written: int, total: int, failure: Exception) -> RatingImportError:
+    """What the office is told when the database failed between two chunks: the rows written so
+    far are taken out again at once if the database lets us, else by the next clean-up; either
+    way they never counted."""
+    try:
+        await _discard(actor, batch, "interrupted")
+    except Exception:
+        log.exception("the rows of interrupted import %d are left to the next clean-up", batch)
+        return RatingImportError(_(
+            "导入在写入 {written}/{total} 行后中断（数据库错误）：已写入的部分没有计入任何统计，"
+            "将在下次导入或服务重启时清除。可以重新导入这个文件。").format(written=written, total=total))
+    return RatingImportError(_(
+        "导入在写入 {written}/{total} 行后中断（数据库错误）：已写入的部分已清除，没有计入任何统计。"
+        "请重新导入这个文件。").format(written=written, total=total))
+
+
+async def clean_up_interrupted() -> int:
+    """Removes the rows of every import whose writing process is gone before it completed (the
+    server or the command was killed, the machine stopped), audited; returns how many imports.
+    Run before each import and when the server starts. An import still being written holds its
+    lease (evaluation/core/import_leases.py) and is left alone."""
+    cleaned = 0
+    incomplete = await RatingImport.select(RatingImport.id, RatingImport.lease).where(
+        RatingImport.completed_at.is_null())
+    for row in incomplete:
+        if await _discard("pingyi", row["id"], "interrupted", lease=row["lease"]):
+            cleaned += 1
+    return cleaned
+
+
+async def _discard(actor: str, batch: int, why: str, lease: str | None = None) -> bool:
+    """Deletes an incomplete import and its rows, audited; False if it is complete after all, or
+    (given its ``lease``) still being written. Its rows count nowhere, so they go in chunks, the
+    import's row last, with the audit entry."""
+    if lease is not None:
+        async with write_transaction():
+            # Looked at under the write lock and before reading the row again: an import completes
+            # before its writer lets go of the lease, so a free lease and no completion mean the
+            # writer died and never will complete it.
+            if not await import_leases.abandoned(lease):
+                return False
+    found = await RatingImport.select(
+        RatingImport.id, RatingImport.kind, RatingImport.filename, RatingImport.rows, RatingImport.period.code,
+        RatingImport.completed_at, RatingImport.entered_as, RatingImport.created_at,
+    ).where(RatingImport.id == batch).first()
+    if found is None or found["completed_at"] is not None:
+        return False
+    table = RatingTally if found["kind"] == TALLY else Rating
+    ids = [row["id"] for row in await table.select(table.id).where(table.import_batch == batch)]
+
+    async def delete(chunk: Sequence[int]) -> None:
+        if table is Rating:
+            # Nobody answered or corrected these (they were never shown), but nothing is left
+            # pointing at them whatever happened.
+            placeholders = ", ".join("{}" for __ in chunk)
+            await RatingAnswer.raw("DELETE FROM answer_correction WHERE answer IN (SELECT id FROM rating_answer"
+                                   f" WHERE rating IN ({placeholders}))", *chunk)
+            await RatingAnswer.raw(f"DELETE FROM rating_answer WHERE rating IN ({placeholders})", *chunk)
+        await table.delete().where(table.id.is_in(list(chunk)))
+
+    await write_in_chunks(ids, delete)
+    async with write_transaction():
+        incomplete = (RatingImport.id == batch) & RatingImport.completed_at.is_null()
+        deleted = await RatingImport.exists().where(incomplete)
+        if deleted:
+            await RatingImport.delete().where(incomplete)
+            await audit.record(actor, f"ratings.import.{why}", f"period:{found['period.code']}", old={
+                "import": batch, "filename": found["filename"], "kind": found["kind"], "rows": found["rows"],
+                "written": len(ids), "entered_as": found["entered_as"],
+                "started": clock.format_local(found["created_at"])})
+    return deleted
 
 
 def _paper_rating(period: Period, line: dict[str, Any], due: Any, now: Any) -> Rating:
@@ -351,12 +456,11 @@ async def recent_imports(period_id: int | None = None, limit: int = 50) -> list[
         RatingImport.id, RatingImport.filename, RatingImport.kind, RatingImport.rows, RatingImport.created_at,
         RatingImport.period.code, RatingImport.period.name, RatingImport.entered_by.display_name,
         RatingImport.entered_by.username, RatingImport.entered_as, RatingImport.withdrawn_at,
-        RatingImport.withdrawn_by, RatingImport.withdrawal_reason,
+        RatingImport.withdrawn_by, RatingImport.withdrawal_reason, RatingImport.completed_at,
     ).order_by(RatingImport.id, ascending=False).limit(limit)
     if period_id is not None:
         query = query.where(RatingImport.period == period_id)
     return await query
-
 
 
 async def withdraw(actor: str, import_id: int, reason: str) -> dict[str, Any]:
@@ -370,10 +474,12 @@ async def withdraw(actor: str, import_id: int, reason: str) -> dict[str, Any]:
     async with write_transaction():
         batch = await RatingImport.select(
             RatingImport.id, RatingImport.period, RatingImport.period.code, RatingImport.filename,
-            RatingImport.kind, RatingImport.rows, RatingImport.withdrawn_at,
+            RatingImport.kind, RatingImport.rows, RatingImport.withdrawn_at, RatingImport.completed_at,
         ).where(RatingImport.id == import_id).first()
         if batch is None:
             raise RatingImportError(_("找不到这次导入。"))
+        if batch["completed_at"] is None:
+            raise RatingImportError(_("这次导入尚未完成，它的数据没有计入任何统计，无需撤回。"))
         if batch["withdrawn_at"] is not None:
             raise RatingImportError(_("这次导入已经撤回。"))
         for check in _period_locks:
