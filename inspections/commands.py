@@ -140,6 +140,11 @@ def scores_import(args: argparse.Namespace) -> None:
     refuse_bad_rows(result.errors, "分值")
     for unit in result.units:
         print(f"  {unit.code} {unit.name}: {unit.values}")
+    if result.unchanged:
+        print(f"未改动 unchanged (equal to the stored values): {result.unchanged}")
+    if result.stopped:
+        raise CommandError(f"{result.stopped} 上列单位已写入 written above; 未写入 not written: "
+                           f"{'、'.join(result.not_written)} (import the same file again to write them)")
     print(f"已导入 imported: {result.values} values, {len(result.units)} units ({result.round_code})")
 
 

@@ -2,19 +2,32 @@
 columns ``unit_code, indicator_code, value``; value = points for score and bonus items (in the
 indicator system's point step), occurrences for deduct items, 1/0 for a veto.
 
-A file is taken whole or not at all: every problem is listed by row and nothing is written until
-the file is clean. Each value is then written as a save would write it (``record_answer``: new
-version, who and when, audited), the note left as it was, all in one transaction.
+A file is checked whole first: every problem is listed by row and nothing is written unless the
+file is clean and every checklist it touches is still open. Each value is then written as a save
+would write it (``record_answer``: new version, who and when, audited), the note left as it was;
+a value equal to the one stored is left as it is, so the same file again changes nothing twice.
+
+The values are written a checklist at a time: each transaction takes whole checklists, up to
+``IMPORT_CHUNK_ROWS`` values (``write_in_chunks``), under their locks, with one audit entry naming
+its part, its units and its values. A checklist therefore has either every value the file gives
+it or none, and a team's save or submission waits for one part, not for 20,000 values. What is
+complete is each checklist, not the file: should the database fail, or a team submit a checklist
+between two parts, the import stops there, the checklists written stay written (each value valid
+on its own, as a save from a tablet), and the page or the command says which units were written
+and which were not; the same file again writes the rest. The import counts as done only when
+the command or page says "已导入", and the audit trail's parts say how far it got.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from evaluation.core import audit, spreadsheets
-from evaluation.core.database import is_postgres, write_transaction
+from evaluation.core.database import IMPORT_CHUNK_ROWS, is_postgres, write_in_chunks, write_transaction
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
 from inspections.checklists import checklists
@@ -27,6 +40,7 @@ from inspections.tables import Checklist, ChecklistStatus, Indicator, RoundStatu
 COLUMNS = ("unit_code", "indicator_code", "value")
 MAX_ROWS = 20_000
 _CLOSED = (ChecklistStatus.submitted.value, ChecklistStatus.approved.value)
+log = logging.getLogger(__name__)
 
 
 class ScoresImportError(ValueError):
@@ -46,7 +60,12 @@ class ScoresResult:
     round_name: str = ""
     rows: int = 0
     units: list[UnitCount] = field(default_factory=list)  # values written, per unit, in file order
-    errors: list[str] = field(default_factory=list)
+    unchanged: int = 0  # values equal to the ones stored, left as they were
+    errors: list[str] = field(default_factory=list)  # the file refused whole: nothing was written
+    # Set when the import stopped between two parts: why, and the units left unwritten; the
+    # units above were written, whole.
+    stopped: str = ""
+    not_written: list[str] = field(default_factory=list)
 
     @property
     def values(self) -> int:
@@ -56,7 +75,10 @@ class ScoresResult:
         per_unit = _("；").join(
             _("{name}（{code}）{n} 项").format(name=unit.name, code=unit.code, n=unit.values) for unit in self.units
         )
-        return _("已导入 {n} 个分值：{units}。").format(n=self.values, units=per_unit)
+        summary = _("已导入 {n} 个分值：{units}。").format(n=self.values, units=per_unit)
+        if self.unchanged:
+            summary += _("另有 {n} 个分值与已保存的相同，未改动。").format(n=self.unchanged)
+        return summary
 
 
 @dataclass(frozen=True)
@@ -193,17 +215,80 @@ async def import_scores(actor: str, found: Round, filename: str, content: bytes,
         return result
     names = {code: row["name"] for code, row in lookups.departments.items()}
     async with write_transaction():
+        # Every checklist of the file, before anything is written: a file for a checklist
+        # submitted meanwhile is refused whole, as a bad row is.
         if not await _still_open(found, valid, names, result):
             return result
-        notes = await _notes([line.answer_id for line in valid])
-        counts: dict[str, int] = {}
-        for line in valid:
-            await checklists.record_answer(line.answer_id, line.value, notes[line.answer_id], actor, account_id)
-            counts[line.unit_code] = counts.get(line.unit_code, 0) + 1
-        result.units = [UnitCount(code, names[code], n) for code, n in counts.items()]
+    parts = _parts(valid)
+    written: list[dict[str, int]] = []  # per part begun: values written per unit
+    unchanged: list[int] = []
+
+    async def write(chunk: Sequence[list[list[_Line]]]) -> None:
+        (part,) = chunk
+        lines = [line for checklist in part for line in checklist]
+        written.append({})
+        unchanged.append(0)
+        refused: list[str] = []
+        if not await _still_open(found, lines, names, ScoresResult(errors=refused)):
+            raise _Stopped(_("；").join(refused))
+        stored = await _stored([line.answer_id for line in lines])
+        for line in lines:
+            value, note = stored[line.answer_id]
+            if value is not None and as_decimal(value) == line.value:
+                unchanged[-1] += 1
+                continue
+            await checklists.record_answer(line.answer_id, line.value, note, actor, account_id)
+            written[-1][line.unit_code] = written[-1].get(line.unit_code, 0) + 1
         await audit.record(actor, "scores.import", f"round:{found.code}", new={
-            "filename": spreadsheets.clean_text(filename)[-200:], "values": result.values, "units": counts})
+            "filename": spreadsheets.clean_text(filename)[-200:], "part": f"{len(written)}/{len(parts)}",
+            "values": sum(written[-1].values()), "units": written[-1]})
+
+    # write_in_chunks commits a part before it begins the next: all parts begun but the last
+    # one are written, and the last one too when nothing went wrong.
+    committed = len(parts)
+    try:
+        await write_in_chunks(parts, write, size=1)
+    except Exception as failure:
+        committed = len(written) - 1
+        if isinstance(failure, _Stopped):
+            reason = str(failure)
+        else:
+            log.exception("the scores import of %s stopped after %d of %d parts", found.code, committed, len(parts))
+            reason = _("数据库错误")
+        result.stopped = _("导入在第 {part}/{parts} 部分停止（{reason}）。").format(
+            part=committed + 1, parts=len(parts), reason=reason)
+        done = {line.unit_code for part in parts[:committed] for checklist in part for line in checklist}
+        result.not_written = [f"{names[code]}（{code}）" for code in dict.fromkeys(
+            line.unit_code for line in valid) if code not in done]
+    counts: dict[str, int] = {}
+    for part in written[:committed]:
+        for code, n in part.items():
+            counts[code] = counts.get(code, 0) + n
+    result.units = [UnitCount(code, names[code], n) for code, n in counts.items()]
+    result.unchanged = sum(unchanged[:committed])
     return result
+
+
+class _Stopped(Exception):
+    """A part found one of its checklists submitted or approved since the file was checked."""
+
+
+def _parts(valid: list[_Line]) -> list[list[list[_Line]]]:
+    """The file's lines by checklist (in file order), packed into parts of at most
+    ``IMPORT_CHUNK_ROWS`` values; a checklist is never split (one has at most a system's items)."""
+    by_checklist: dict[int, list[_Line]] = {}
+    for line in valid:
+        by_checklist.setdefault(line.checklist_id, []).append(line)
+    parts: list[list[list[_Line]]] = []
+    size = IMPORT_CHUNK_ROWS
+    for lines in by_checklist.values():
+        if parts and size + len(lines) <= IMPORT_CHUNK_ROWS:
+            parts[-1].append(lines)
+            size += len(lines)
+        else:
+            parts.append([lines])
+            size = len(lines)
+    return parts
 
 
 async def _still_open(found: Round, valid: list[_Line], names: dict[str, str], result: ScoresResult) -> bool:
@@ -225,7 +310,7 @@ async def _still_open(found: Round, valid: list[_Line], names: dict[str, str], r
         *ids,
     ).run()
     if any(row["round_status"] != RoundStatus.open.value for row in rows):
-        result.errors.append(_("考核批次“{code}”已不在进行中，未导入任何分值。").format(code=found.code))
+        result.errors.append(_("考核批次“{code}”已不在进行中。").format(code=found.code))
         return False
     status = {row["id"]: row["status"] for row in rows}
     for line in valid:
@@ -235,16 +320,12 @@ async def _still_open(found: Round, valid: list[_Line], names: dict[str, str], r
     return not result.errors
 
 
-async def _notes(answer_ids: list[int]) -> dict[int, str]:
-    notes: dict[int, str] = {}
-    batch = 500
-    for start in range(0, len(answer_ids), batch):
-        part = answer_ids[start:start + batch]
-        rows = await Checklist.raw(
-            f"SELECT id, note FROM checklist_answer WHERE id IN ({', '.join('{}' for __ in part)})", *part
-        ).run()
-        notes.update({row["id"]: row["note"] or "" for row in rows})
-    return notes
+async def _stored(answer_ids: list[int]) -> dict[int, tuple[Any, str]]:
+    """answer id → (value, note) as stored now, read in the part's transaction."""
+    placeholders = ", ".join("{}" for __ in answer_ids)
+    rows = await Checklist.raw(
+        f"SELECT id, value, note FROM checklist_answer WHERE id IN ({placeholders})", *answer_ids).run()
+    return {row["id"]: (row["value"], row["note"] or "") for row in rows}
 
 
 async def import_for_command_line(actor: str, round_reference: str, filename: str, content: bytes) -> ScoresResult:

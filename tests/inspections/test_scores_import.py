@@ -13,10 +13,12 @@ from typing import Any
 from openpyxl import Workbook
 
 import cli
+import piccolo_conf
+from evaluation.core import database
 from evaluation.core.console import actor
-from evaluation.core.tables import Account, AuditEntry
+from evaluation.core.tables import Account, AuditEntry, DepartmentGroup
 from inspections.tables import Checklist, ChecklistAnswer, ChecklistStatus, InspectionRound
-from tests.conftest import CSRF_FIELD, Visitor, run, text_of
+from tests.conftest import CSRF_FIELD, Visitor, add_department, run, text_of
 from tests.inspections.conftest import Inspection, sample_rows, use_point_step
 
 JINING = "150902"
@@ -289,3 +291,90 @@ def test_scores_of_7_4_are_refused_in_a_system_with_step_0_5(office, inspection)
     assert refused.status_code == 422
     assert "第 2 行：C1 的 value“7.4”无效：得分须在 0 到 25 分之间，以 0.5 分为单位" in text_of(refused.text)
     assert "以 0.5 分为单位" in text_of(office.get("/staff/rounds/2026-kh/scores").text)
+
+
+def _many_units(inspection: Inspection, n: int) -> list[str]:
+    """``n`` more units in the round, each with its checklist not started: their codes."""
+
+    async def add() -> list[str]:
+        first_team = await Checklist.select(Checklist.team).where(
+            Checklist.id == inspection.checklists[JINING]).first()
+        codes = []
+        for i in range(n):
+            code = f"U{i:03d}"
+            department = await add_department(code, f"第{i}号单位", DepartmentGroup.municipal)
+            checklist = (await Checklist.insert(Checklist(
+                round=inspection.round_id, department=department, team=first_team["team"],
+                status=ChecklistStatus.not_started)).returning(Checklist.id))[0]["id"]
+            inspection.checklists[code] = checklist
+            await ChecklistAnswer.insert(*[ChecklistAnswer(checklist=checklist, indicator=indicator)
+                                           for indicator in inspection.items.values()])
+            made = await ChecklistAnswer.select(ChecklistAnswer.id, ChecklistAnswer.indicator).where(
+                ChecklistAnswer.checklist == checklist)
+            item_of = {indicator: item for item, indicator in inspection.items.items()}
+            inspection.answers.update({(code, item_of[row["indicator"]]): row["id"] for row in made})
+            codes.append(code)
+        return codes
+
+    return run(add)
+
+
+def _failing_saves_of(checklist_id: int) -> tuple[list[str], list[str]]:
+    """A trigger that makes the database refuse any value of one checklist: a database failure in
+    the middle of an import, as a full disk or a lost connection would be. (set up, tear down)"""
+    if database.is_postgres(piccolo_conf.DB):
+        return ([
+            "CREATE FUNCTION failing_save() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.checklist = {checklist_id} THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER failing_save BEFORE UPDATE ON checklist_answer FOR EACH ROW"
+            " EXECUTE FUNCTION failing_save()",
+        ], ["DROP TRIGGER IF EXISTS failing_save ON checklist_answer", "DROP FUNCTION IF EXISTS failing_save()"])
+    return ([
+        f"CREATE TRIGGER failing_save BEFORE UPDATE ON checklist_answer WHEN NEW.checklist = {checklist_id} "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    ], ["DROP TRIGGER IF EXISTS failing_save"])
+
+
+async def _apply(statements: list[str]) -> None:
+    for statement in statements:
+        await piccolo_conf.DB.run_ddl(statement)
+
+
+def test_a_large_file_is_written_a_checklist_at_a_time_and_a_failure_midway_says_which_units(office, inspection):
+    codes = [JINING, FENGZHEN, *_many_units(inspection, 58)]
+    items = len(inspection.items)  # 19 a checklist: 26 checklists (494 values) a part, 3 parts
+    scores = paper_scores()
+    content = csv_of([(code, item, scores[item]) for code in codes for item in inspection.items])
+    failing = codes[29]  # in the second part
+    set_up, tear_down = _failing_saves_of(inspection.checklists[failing])
+    run(_apply(set_up))
+    try:
+        response = upload(office, content)
+    finally:
+        run(_apply(tear_down))
+    assert response.status_code == 422
+    page = text_of(response.text)
+    assert "导入在第 2/3 部分停止（数据库错误）。" in page
+    assert all(f"第{i}号单位 U{i:03d} {items}" in page for i in range(24))  # the first part's units
+    not_written = page.split("以下单位未写入：")[1].split("。")[0]
+    assert not_written == "、".join(f"第{i}号单位（U{i:03d}）" for i in range(24, 58))
+
+    # The first part's checklists have every value, the others none: the second part's
+    # transaction wrote nothing, not even the values before the failing checklist.
+    versions = {code: {row["version"] for row in answers(inspection, code).values()} for code in codes}
+    assert all(versions[code] == {1} for code in codes[:26])
+    assert all(versions[code] == {0} for code in codes[26:])
+    [part] = audit_of("scores.import")
+    assert json.loads(part["new_value"])["part"] == "1/3"
+    assert len(json.loads(part["new_value"])["units"]) == 26
+
+    # The same file again writes the rest; what the first part wrote is left as it is.
+    again = upload(office, content)
+    assert again.status_code == 200, text_of(again.text)
+    page = text_of(again.text)
+    assert f"已导入 {34 * items} 个分值。" in page
+    assert f"另有 {26 * items} 个分值与已保存的相同，未改动。" in page
+    assert all({row["version"] for row in answers(inspection, code).values()} == {1} for code in codes)
+    assert len(audit_of("checklist.answer")) == 60 * items
+    assert [json.loads(entry["new_value"])["part"] for entry in audit_of("scores.import")] == [
+        "1/3", "1/3", "2/3", "3/3"]

@@ -1,5 +1,5 @@
-"""The office uploads the scores of teams that scored on paper: one CSV or xlsx per round, taken
-whole or not at all."""
+"""The office uploads the scores of teams that scored on paper: one CSV or xlsx per round, checked
+whole, then written a checklist at a time (inspections/checklists/score_imports.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ async def import_scores(request: Request, code: FromPath[str]) -> Template:
                                                    account_id=account.id)
     except ScoresImportError as refusal:
         return _page(found, error=str(refusal), status_code=422)
-    return _page(found, result=result, status_code=422 if result.errors else 200)
+    return _page(found, result=result, status_code=422 if result.errors or result.stopped else 200)
 
 
 ROUTES = [import_form, import_scores]
