@@ -3,7 +3,10 @@
 or item, each category followed by its items. CSV and xlsx carry the same columns.
 
 An import is all or nothing: a file with any problem is refused whole, every problem listed by
-its line. A system is created for a new (year, code); an existing one is replaced only when asked
+its line. Unlike the large imports (departments, ratings, scores) it is written in one transaction,
+not in chunks: a system is one document (half of one would be a different system, and its audit
+entry lists it whole), and it is small — a few dozen rows, at most ``MAX_ROWS`` — so the write lock
+is held for milliseconds. A system is created for a new (year, code); an existing one is replaced only when asked
 to and only while no round has opened with it (PRODUCT.md, Settled questions).
 
 The point step is not a column: it is given with the import (0.5 when not given; a replaced
@@ -39,6 +42,9 @@ from inspections.indicators.rules import (
 from inspections.tables import IndicatorSystem
 
 COLUMNS = ("year", *FIELDS)
+# A real system has a few dozen categories and items; a file of thousands is a mistake, and would
+# hold every other writer while the system is written in its one transaction.
+MAX_ROWS = 1_000
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "data" / "indicators-sample.csv"
 WIDTHS = (8, 10, 12, 40, 12, 10, 60, 16)
 
@@ -114,6 +120,9 @@ async def import_system(actor: str, year: int, code: str | None, name: str | Non
         raise IndicatorError(problem)
     result = ImportResult(year=form.year_number, code=form.code)
     lines = read_file(filename, content)
+    if len(lines) > MAX_ROWS:
+        raise IndicatorError(
+            _("文件超过 {max} 行：一个指标体系只有几十个类目和指标，请检查文件。").format(max=MAX_ROWS))
     target = audit_target(result.year, result.code)
     async with write_transaction():
         existing = await indicators.find_system(result.year, result.code)

@@ -249,3 +249,12 @@ def test_the_web_import_checks_the_file_against_the_step_chosen(office):
     # The download carries the same columns as ever: the step is the system's, not the file's.
     download = office.get(f"/staff/indicators/{system['id']}/indicators.csv")
     assert download.content.startswith(b"\xef\xbb\xbf" + COLUMNS.encode() + b"\n2026,A,,")
+
+
+def test_a_file_of_more_rows_than_a_system_has_is_refused_before_anything_is_written(office):
+    rows = [{"year": "2026", "code": f"K{n}", "parent_code": "", "title": f"类目{n}", "max_points": "1",
+             "kind": "score", "scoring_rule": "", "per_occurrence": ""} for n in range(1_001)]
+    response = upload(office, csv_of(rows), code="big")
+    assert response.status_code == 422
+    assert "文件超过 1000 行：一个指标体系只有几十个类目和指标，请检查文件。" in text_of(response.text)
+    assert run(IndicatorSystem.count()) == 0
