@@ -1,5 +1,6 @@
 """A few seconds of memory for what every public page reads and only the office changes
-(the directory, department pages, the open period, the reasons list).
+(the directory, department pages, the open period, the reasons list), and for the results
+overview, which is costly to compute and may lag a few seconds.
 
 Each worker keeps its own copy: a write clears this worker's copy at once, other workers see it
 within ``TTL_SECONDS``. An expired entry is refreshed in the background while every request,
@@ -7,7 +8,9 @@ the one that noticed it included, keeps using the old value: a request waits for
 only when nothing is kept (at start, after a staff write). Before, the request that noticed had
 to wait for the refresh; on a busy machine that was the slowest one in fifty of the department
 page (47 departments each expiring every 5 s, some 10 refreshes a second at 450 views a second).
-Nothing a citizen submits is cached, and a missing result (None) is never kept.
+What a citizen submits, and what the citizen is answered, is never cached; the overview of every
+department's results (``results.shared_overview``) is, so a new rating shows there within those
+seconds. A missing result (None) is never kept.
 """
 
 from __future__ import annotations

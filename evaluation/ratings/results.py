@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from evaluation.core import spreadsheets
+from evaluation.core import cache, spreadsheets
 from evaluation.core.tables import Department
-from evaluation.ratings import criticism, ratings
+from evaluation.ratings import criticism, periods, ratings
 from evaluation.ratings.completeness import counted_ratings
 from evaluation.ratings.periods import Period, all_periods
 from evaluation.ratings.satisfaction import DepartmentIndex, compute, is_sufficient
@@ -117,6 +117,18 @@ class OverviewRow:
 
 
 SORTS = {"name", "index", "count"}
+
+
+@cache.cached
+async def shared_overview(period_code: str, sort: str) -> list[OverviewRow] | None:
+    """``overview`` as ``/results`` and the open data show it, computed once per few seconds and
+    worker (evaluation/core/cache.py) rather than once per view: with 20,000 departments every
+    index is worked out for each view, and a burst of visitors paging through the list would do
+    it for every page. A new rating shows in it within those seconds; a department's own results
+    page is read afresh. None for an unknown period. The rows are shared: read them, never change
+    them."""
+    period = await periods.find(period_code)
+    return await overview(period, sort) if period is not None else None
 
 
 async def overview(period: Period, sort: str = "index") -> list[OverviewRow]:

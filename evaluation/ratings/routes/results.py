@@ -24,6 +24,11 @@ async def _period(reference: str) -> Period:
     return period
 
 
+async def _overview(period: Period, sort: str) -> list[results.OverviewRow]:
+    rows = await results.shared_overview(period.code, sort)
+    return rows if rows is not None else await results.overview(period, sort)
+
+
 def _labels() -> dict:
     return {"levels": scale.LEVEL_LABELS, "criteria": scale.CRITERION_LABELS,
             "channels": scale.CHANNEL_LABELS, "group_labels": departments.GROUP_LABELS}
@@ -45,7 +50,7 @@ async def overview(period: FromQuery[str] = "", sort: FromQuery[str] = "index",
                    page_number: FromQuery[str] = "1") -> Template:
     chosen = await _period(period)
     sort = sort if sort in results.SORTS else "index"
-    rows = await results.overview(chosen, sort)
+    rows = await _overview(chosen, sort)
     paging = page_of(len(rows), page_number, "/results", {"period": chosen.code, "sort": sort})
     return page("ratings/overview.html", period=chosen, rows=rows[paging.start:paging.start + paging.size],
                 paging=paging, sort=sort, all_periods=await periods.all_periods(), **_labels())
@@ -54,14 +59,14 @@ async def overview(period: FromQuery[str] = "", sort: FromQuery[str] = "index",
 @get("/open-data/{period:str}/results.json", opt=PUBLIC, name="open-data-json")
 async def open_data_json(period: FromPath[str]) -> Response:
     chosen = await _period(period)
-    return Response(results.open_data(chosen, await results.overview(chosen, "name")),
+    return Response(results.open_data(chosen, await _overview(chosen, "name")),
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
 @get("/open-data/{period:str}/results.csv", opt=PUBLIC, name="open-data-csv")
 async def open_data_csv(period: FromPath[str]) -> Response:
     chosen = await _period(period)
-    text = results.open_data_csv(chosen, await results.overview(chosen, "name"))
+    text = results.open_data_csv(chosen, await _overview(chosen, "name"))
     return Response(text, media_type=spreadsheets.CSV_MEDIA_TYPE,
                     headers={"Content-Disposition": f"inline; filename=\"{chosen.code}-results.csv\"",
                              "Access-Control-Allow-Origin": "*"})
