@@ -229,7 +229,8 @@ async def import_scores(actor: str, found: Round, filename: str, content: bytes,
         written.append({})
         unchanged.append(0)
         refused: list[str] = []
-        if not await _still_open(found, lines, names, ScoresResult(errors=refused)):
+        # One line per checklist: a checklist submitted meanwhile is named once, at its first line.
+        if not await _still_open(found, [checklist[0] for checklist in part], names, ScoresResult(errors=refused)):
             raise _Stopped(_("；").join(refused))
         stored = await _stored([line.answer_id for line in lines])
         for line in lines:

@@ -262,7 +262,9 @@ def test_an_import_and_a_submission_at_the_same_time_never_both_change_a_submitt
     written = audit_of("checklist.answer")
     submitted_at = audit_of("checklist.submit")[0]["id"]
     if results["import"].status_code == 200:
-        assert len(written) == 19 and all(entry["id"] < submitted_at for entry in written)  # imported first
+        # Imported first; the veto's 0 equals the 0 stored and is left as it is.
+        changed = sum(Decimal(value) != 0 for value in paper_scores().values())
+        assert len(written) == changed == 18 and all(entry["id"] < submitted_at for entry in written)
     else:
         assert results["import"].status_code == 422 and "已提交，不能导入" in text_of(results["import"].text)
         assert written == []
@@ -378,3 +380,42 @@ def test_a_large_file_is_written_a_checklist_at_a_time_and_a_failure_midway_says
     assert len(audit_of("checklist.answer")) == 60 * items
     assert [json.loads(entry["new_value"])["part"] for entry in audit_of("scores.import")] == [
         "1/3", "1/3", "2/3", "3/3"]
+
+
+def _submitting_on_save_of(checklist_id: int, submitted_id: int) -> tuple[list[str], list[str]]:
+    """A trigger that submits one checklist as soon as a value of another is saved: the team of
+    the second submits while the first part of an import is written. (set up, tear down)"""
+    if database.is_postgres(piccolo_conf.DB):
+        return ([
+            "CREATE FUNCTION submitting() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"UPDATE checklist SET status = 'submitted' WHERE id = {submitted_id}; RETURN NEW; END $$",
+            "CREATE TRIGGER submitting AFTER UPDATE ON checklist_answer FOR EACH ROW"
+            f" WHEN (NEW.checklist = {checklist_id}) EXECUTE FUNCTION submitting()",
+        ], ["DROP TRIGGER IF EXISTS submitting ON checklist_answer", "DROP FUNCTION IF EXISTS submitting()"])
+    return ([
+        f"CREATE TRIGGER submitting AFTER UPDATE ON checklist_answer WHEN NEW.checklist = {checklist_id} "
+        f"BEGIN UPDATE checklist SET status = 'submitted' WHERE id = {submitted_id}; END",
+    ], ["DROP TRIGGER IF EXISTS submitting"])
+
+
+def test_a_checklist_submitted_between_two_parts_stops_the_command_and_it_names_what_was_written(
+        inspection, tmp_path, capsys):
+    codes = [JINING, FENGZHEN, *_many_units(inspection, 58)]
+    scores = paper_scores()
+    path = tmp_path / "scores.csv"
+    path.write_bytes(csv_of([(code, item, scores[item]) for code in codes for item in inspection.items]))
+    submitted = codes[40]  # in the second part, submitted while the first is written
+    set_up, tear_down = _submitting_on_save_of(inspection.checklists[JINING], inspection.checklists[submitted])
+    run(_apply(set_up))
+    try:
+        assert cli.main(["scores", "import", "2026-kh", str(path)]) == 1
+    finally:
+        run(_apply(tear_down))
+    out, err = capsys.readouterr()
+    assert "150902 集宁区: 19" in out and "U023 第23号单位: 19" in out and "U024" not in out
+    line = 2 + 40 * len(inspection.items)
+    assert f"导入在第 2/3 部分停止（第 {line} 行：第38号单位（U038）的考核清单已提交，不能导入）。" in err
+    assert "未写入 not written: 第24号单位（U024）、" in err and "第57号单位（U057）" in err
+    assert status_of(inspection, submitted) == "submitted"
+    assert all({row["version"] for row in answers(inspection, code).values()} == {0} for code in codes[26:])
+    assert len(audit_of("checklist.answer")) == 26 * len(inspection.items)
