@@ -39,6 +39,7 @@ class Settings:
     audit_key: str
     redis_url: str | None
     workers: int
+    database_connections: int
     session_idle_minutes: int
     lockout_failures: int
     lockout_minutes: int
@@ -106,6 +107,9 @@ def load() -> Settings:
         audit_key=_key(var_dir, "PINGYI_AUDIT_KEY", "audit_key"),
         redis_url=os.environ.get("REDIS_URL", "").strip() or None,
         workers=_int("PINGYI_WORKERS", 1),
+        # PostgreSQL connections each worker opens at most: workers × this must stay below the
+        # server's max_connections (100 by default), with room for commands and backups.
+        database_connections=max(2, _int("PINGYI_DB_CONNECTIONS", 10)),
         session_idle_minutes=_int("PINGYI_SESSION_IDLE_MINUTES", 30),
         lockout_failures=_int("PINGYI_LOCKOUT_FAILURES", 5),
         lockout_minutes=_int("PINGYI_LOCKOUT_MINUTES", 15),

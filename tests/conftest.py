@@ -28,6 +28,10 @@ os.environ.pop("REDIS_URL", None)
 # Tests open several app instances side by side, as several workers would be: they share
 # sessions and rate-limit counts through the file stores.
 os.environ["PINGYI_WORKERS"] = "2"
+# Up to twenty of them at once (tests/ratings/test_panel.py), each with its own PostgreSQL
+# connections: four each stays within the server's default 100, as an operator running that
+# many workers would set it.
+os.environ["PINGYI_DB_CONNECTIONS"] = "4"
 
 from litestar.testing import TestClient
 from piccolo.apps.user.tables import BaseUser

@@ -24,7 +24,7 @@ import anyio
 from piccolo.engine.finder import engine_finder
 
 from evaluation.core import audit, clock, limits
-from evaluation.core.database import immediate_transaction, is_postgres, write_transaction
+from evaluation.core.database import immediate_transaction, is_postgres, statements, write_transaction
 from evaluation.core.i18n import N_, _
 from evaluation.core.tables import Account, Department, KnownAddress, Role, SignInFailure
 from settings import settings
@@ -202,10 +202,9 @@ async def signed_in(account_id: int) -> SignedIn | None:
     a deactivation or role change made anywhere (another worker, the command line, the database
     itself) must take effect on the very next request, and a per-worker cache would let other
     workers serve the old account for its lifetime."""
-    engine = engine_finder()
-    pool = engine.pool if is_postgres(engine) and engine.current_transaction.get() is None else None
-    if pool is not None:
-        row = await pool.fetchrow(_SIGNED_IN_POSTGRES, account_id)
+    lane = statements(engine_finder())
+    if lane is not None:
+        row = await lane.fetchrow(_SIGNED_IN_POSTGRES, account_id)
     else:
         rows = await Account.raw(_SIGNED_IN, account_id).run()
         row = rows[0] if rows else None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -18,6 +19,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 from evaluation.core import cache
 from evaluation.core.sqlite_writer import SQLiteWriter, Work
+from settings import settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Rows of a large import written per transaction: on SQLite a citizen's rating waits at most for
@@ -87,8 +89,94 @@ class PingyiSQLiteEngine(SQLiteEngine):
         return await self.writer.run(lambda db: db.execute(query, values).fetchall())
 
 
+class StatementConnections:
+    """A few of a worker's pooled PostgreSQL connections, kept aside for single statements
+    outside any transaction: a rating, a survey's response, a rate-limit count, the signed-in
+    account's row, a checklist's save — the requests that come by the thousand.
+
+    asyncpg's pool spends about 30 µs of CPU lending and taking back a connection (a proxy
+    object, a future, a shielded task, an inactivity timer), a tenth of a survey response's
+    whole cost (bench/README.md, "Surveys"). These statements need none of it: each commits on
+    its own and leaves no session state behind, so any connection will do. Up to ``size`` of
+    the pool's connections, taken as statements first overlap that much, are kept and passed
+    from one statement to the next through a plain queue, whose places each hold a connection or
+    None (one to take from the pool when needed); the worker's connections stay the pool's
+    number (``PINGYI_DB_CONNECTIONS``). A connection lost or interrupted halfway goes back to
+    the pool closed, and its place takes a fresh one next time. Transactions, and everything
+    Piccolo runs, use the rest of the pool.
+    """
+
+    def __init__(self, pool: Any, size: int) -> None:
+        self._pool = pool
+        self._closed = False
+        self._places: asyncio.Queue[Any] = asyncio.Queue()
+        for _ in range(size):
+            self._places.put_nowait(None)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self._run("fetchval", query, args)
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        return await self._run("fetchrow", query, args)
+
+    async def fetch(self, query: str, *args: Any) -> Any:
+        return await self._run("fetch", query, args)
+
+    async def execute(self, query: str, *args: Any) -> Any:
+        return await self._run("execute", query, args)
+
+    async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        connection = await self._places.get()
+        try:
+            if connection is None or not _open(connection):
+                connection = None
+                connection = await self._pool.acquire()
+            result = await getattr(connection, method)(query, *args)
+        except asyncpg.PostgresError:
+            # The server refused the statement (a unique violation, say): the connection is
+            # as good as before, and a lost one is found closed next time.
+            await self._give_back(connection)
+            raise
+        except BaseException:
+            # Lost, cancelled while the server may still be working on it, or never taken.
+            if connection is not None:
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    connection.terminate()  # the pool takes back a connection that ends
+            await self._give_back(None)
+            raise
+        await self._give_back(connection)
+        return result
+
+    async def _give_back(self, connection: Any) -> None:
+        if self._closed and connection is not None:
+            await _release(self._pool, connection)  # the worker is stopping
+            connection = None
+        self._places.put_nowait(connection)
+
+    async def close(self) -> None:
+        """Before the pool closes: the connections go back to it."""
+        self._closed = True
+        while not self._places.empty():
+            connection = self._places.get_nowait()
+            if connection is not None:
+                await _release(self._pool, connection)
+
+
+def _open(connection: Any) -> bool:
+    try:
+        return not connection.is_closed()
+    except asyncpg.InterfaceError:
+        return False  # it ended (a server restart, a network cut) and the pool took it back
+
+
+async def _release(pool: Any, connection: Any) -> None:
+    with contextlib.suppress(asyncpg.InterfaceError):  # taken back already, when it ended
+        await pool.release(connection)
+
+
 class PingyiPostgresEngine(PostgresEngine):
-    """Piccolo's PostgreSQL engine with one connection pool per event loop.
+    """Piccolo's PostgreSQL engine with one connection pool per event loop, and the statement
+    connections beside it (``StatementConnections``).
 
     An asyncpg pool belongs to the loop that made it. The app's pool lives in the server's
     loop; a command or test running its own loop next to it must not borrow that pool.
@@ -96,7 +184,15 @@ class PingyiPostgresEngine(PostgresEngine):
 
     def __init__(self, dsn: str) -> None:
         self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+        self._statements: dict[asyncio.AbstractEventLoop, StatementConnections] = {}
         super().__init__(config={"dsn": dsn}, extensions=())
+
+    @property
+    def statements(self) -> StatementConnections | None:
+        try:
+            return self._statements.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
 
     @property  # type: ignore[override]
     def pool(self) -> Any:
@@ -170,10 +266,28 @@ async def start(engine: Engine) -> None:
         # No reset query on every release (asyncpg's default costs a round trip per query):
         # the app keeps no session state — its advisory locks and SET TRANSACTION are scoped
         # to transactions, which asyncpg still rolls back if one is left open.
-        await engine.start_connection_pool(min_size=2, max_size=10, reset=_no_reset)
+        size = settings.database_connections
+        await engine.start_connection_pool(min_size=min(2, size), max_size=size, reset=_no_reset)
+        if isinstance(engine, PingyiPostgresEngine):
+            # Half of them may be kept by single statements; the rest serve Piccolo (pages,
+            # transactions).
+            lane = StatementConnections(engine.pool, max(1, size // 2))
+            engine._statements[asyncio.get_running_loop()] = lane
+
+
+def statements(engine: Engine) -> StatementConnections | None:
+    """Where a single statement of this task goes when it can skip the pool: PostgreSQL, the
+    server running (a command has none), and no transaction of this task open."""
+    if isinstance(engine, PingyiPostgresEngine) and engine.current_transaction.get() is None:
+        return engine.statements
+    return None
 
 
 async def stop(engine: Engine) -> None:
+    if isinstance(engine, PingyiPostgresEngine):
+        lane = engine._statements.pop(asyncio.get_running_loop(), None)
+        if lane is not None:
+            await lane.close()
     if isinstance(engine, PostgresEngine):
         if engine.pool:
             await engine.close_connection_pool()

@@ -24,7 +24,7 @@ from typing import Any
 
 from piccolo.engine.finder import engine_finder
 
-from evaluation.core.database import group_commit, is_postgres
+from evaluation.core.database import group_commit, is_postgres, statements
 from evaluation.core.tables import RateCount
 from settings import settings
 
@@ -122,10 +122,9 @@ class _Database:
             self.since_sweep = 0
             await RateCount.raw(_FORGET, int(time.time()) - 86_400)
         if is_postgres():
-            engine = engine_finder()
-            statement = _UPSERT.format("$1", "$2", "$3")
-            if engine.pool is not None:
-                return await engine.pool.fetchval(statement, name, key, window)
+            lane = statements(engine_finder())
+            if lane is not None:
+                return await lane.fetchval(_UPSERT.format("$1", "$2", "$3"), name, key, window)
             rows = await RateCount.raw(_UPSERT, name, key, window)
             return rows[0]["hits"]
         statement = _UPSERT.replace("{}", "?")

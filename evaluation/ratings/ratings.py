@@ -10,7 +10,7 @@ from typing import Any
 from piccolo.utils.encoding import dump_json
 
 from evaluation.core import cache, clock, working_days
-from evaluation.core.database import group_commit, is_postgres, is_unique_violation
+from evaluation.core.database import group_commit, is_postgres, is_unique_violation, statements
 from evaluation.core.form_values import at_most
 from evaluation.core.i18n import _
 from evaluation.core.tables import Department
@@ -128,10 +128,10 @@ async def _insert(period: Period, department_id: int, channel: Channel, form: Ra
     try:
         if not is_postgres(engine):
             await group_commit(lambda db: db.execute(_INSERT_RATING_SQLITE, values), engine=engine)
-        elif engine.pool is not None and engine.current_transaction.get() is None:
-            # One statement commits on its own; straight on the pool it skips Piccolo's query
-            # building, a tenth of a submission's CPU (bench/README.md, "Ratings").
-            await engine.pool.execute(_INSERT_RATING_POSTGRES, *values)
+        elif (lane := statements(engine)) is not None:
+            # One statement commits on its own; sent straight it skips Piccolo's query building,
+            # a tenth of a submission's CPU (bench/README.md, "Ratings").
+            await lane.execute(_INSERT_RATING_POSTGRES, *values)
         else:
             await Rating.raw(_INSERT_RATING, *values)
     except Exception as error:

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from evaluation.core import clock
-from evaluation.core.database import group_commit, is_postgres, is_unique_violation
+from evaluation.core.database import group_commit, is_postgres, is_unique_violation, statements
 from evaluation.core.form_values import parse_decimal
 from evaluation.core.i18n import _
 from evaluation.surveys.definition import SCALE_POINTS, Page, Question, SurveyForm
@@ -200,10 +200,9 @@ async def respondent_state(survey_id: int, voter_id: str | None, code_id: int | 
         return Respondent({}, 0, False)
     values = (survey_id, who, survey_id, respondent_key(voter_id, code_id))
     engine = SurveyResponse._meta.db
-    postgres = is_postgres(engine)
-    sql = _sql(_STATE % column, postgres)
-    if postgres and engine.pool is not None and engine.current_transaction.get() is None:
-        row: Any = await engine.pool.fetchrow(sql, *values)
+    lane = statements(engine)
+    if lane is not None:
+        row: Any = await lane.fetchrow(_sql(_STATE % column, True), *values)
     else:
         [row] = await SurveyResponse.raw(_STATE % column, *values)
     answers = _json(row["answers"]) if row["answers"] is not None else {}
@@ -276,10 +275,10 @@ async def submit(form: SurveyForm, survey_id: int, answers: dict[str, Any], *, v
 
             # Each submission in a savepoint of its own: a failure undoes all of it (group_commit).
             return await group_commit(work, engine=engine)
-        if engine.pool is not None and engine.current_transaction.get() is None:
-            return await engine.pool.fetchval(_SUBMIT_POSTGRES, survey_id, voter_id, code_id, encoded, now,
-                                              [name for name, _body in texts], [body for _name, body in texts],
-                                              respondent)
+        lane = statements(engine)
+        if lane is not None:
+            return await lane.fetchval(_SUBMIT_POSTGRES, survey_id, voter_id, code_id, encoded, now,
+                                      [name for name, _body in texts], [body for _name, body in texts], respondent)
         async with engine.transaction():
             rows = await SurveyResponse.raw(_INSERT_RESPONSE + " RETURNING id", survey_id, voter_id, code_id,
                                             encoded, now)

@@ -31,6 +31,7 @@ from piccolo.engine.finder import engine_finder
 
 from evaluation.core import audit, cache, clock
 from evaluation.core.accounts import SignedIn
+from evaluation.core.database import statements
 from inspections.checklists.rules import EDITABLE, SAVE_ID, AnswerError, answer_audit, parse_note, parse_value
 from inspections.checklists.scoring import as_decimal
 from inspections.checklists.store import CURRENT_ANSWER, Stored, answer_set, int_or_none, refusal_of
@@ -114,11 +115,12 @@ _started_checklists: set[int] = set()
 
 
 async def _query(method: str, query: str, *args: Any) -> Any:
-    """On the pool (acquired and released by asyncpg around the one statement: it commits on
-    its own); through Piccolo's connection handling when no pool runs (a command, a test)."""
+    """On the worker's statement connections (the one statement commits on its own); through
+    Piccolo's connection handling when the server is not running (a command, a test)."""
     engine = engine_finder()
-    if engine.pool is not None:
-        return await getattr(engine.pool, method)(query, *args)
+    lane = statements(engine)
+    if lane is not None:
+        return await getattr(lane, method)(query, *args)
     async with engine.transaction() as transaction:
         return await getattr(transaction.connection, method)(query, *args)
 

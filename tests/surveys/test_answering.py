@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 import piccolo_conf
 from evaluation.core import clock
 from evaluation.core.database import is_postgres
 from evaluation.surveys.tables import Survey, SurveyDraft, SurveyResponse, SurveyText
+from settings import settings
 from tests.conftest import CSRF_FIELD, Visitor, run, text_of
 from tests.surveys.conftest import build, satisfaction_form
 
@@ -168,6 +171,35 @@ def test_a_response_is_stored_whole_or_not_at_all_when_a_write_fails_midway(visi
                                                                   else "")))
         if is_postgres(piccolo_conf.DB):
             run(piccolo_conf.DB.run_ddl("DROP FUNCTION refuse_text()"))
+
+
+@pytest.mark.skipif(not is_postgres(piccolo_conf.DB), reason="PostgreSQL's connections")
+def test_connections_the_database_server_ended_are_replaced_and_the_response_is_stored(
+        visitor: Visitor, survey: int) -> None:
+    """A restart of PostgreSQL, or a network cut, ends the connections a worker keeps for single
+    statements (evaluation/core/database.StatementConnections) as well as its pool's: the next
+    response is stored on fresh ones, and the worker never holds more than its connections."""
+    visitor.get(URL)
+    assert send(visitor, 0, "visited", visited="no").status_code == 303
+    assert send(visitor, 1, "overall,aspects", overall="4").status_code == 303
+    ended = run(piccolo_conf.DB.run_ddl(
+        "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    assert ended and all(row["ended"] for row in ended)
+    for _ in range(50):
+        others = run(piccolo_conf.DB.run_ddl(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"))
+        if others[0]["n"] == 0:
+            break
+        time.sleep(0.1)
+    stored = send(visitor, 2, "age,advice", "submit", advice="重启之后交的")
+    assert stored.status_code == 303 and "done=1" in stored.headers["location"]
+    assert [answers_of(row)["advice"] for row in responses()] == ["重启之后交的"]
+    connections = run(piccolo_conf.DB.run_ddl(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"))
+    assert connections[0]["n"] <= settings.database_connections
 
 
 def test_a_survey_bound_to_a_department_is_shown_on_both_pages(visitor: Visitor, people: dict[str, str]) -> None:
