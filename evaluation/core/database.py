@@ -269,9 +269,9 @@ async def start(engine: Engine) -> None:
         size = settings.database_connections
         await engine.start_connection_pool(min_size=min(2, size), max_size=size, reset=_no_reset)
         if isinstance(engine, PingyiPostgresEngine):
-            # Half of them may be kept by single statements; the rest serve Piccolo (pages,
+            # Two thirds of them may be kept by single statements; the rest serve Piccolo (pages,
             # transactions).
-            lane = StatementConnections(engine.pool, max(1, size // 2))
+            lane = StatementConnections(engine.pool, max(1, size * 2 // 3))
             engine._statements[asyncio.get_running_loop()] = lane
 
 
