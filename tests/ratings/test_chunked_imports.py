@@ -25,7 +25,8 @@ from evaluation.core.tables import AuditEntry
 from evaluation.ratings.tables import Rating, RatingImport
 from settings import PROJECT_DIR
 from tests.conftest import CSRF_FIELD, PASSWORD, run, text_of
-from tests.ratings.test_rating_concurrency import HTMX_HEADERS, THANKS
+from tests.ratings.test_rating_concurrency import THANKS
+from tests.ratings.test_rating_during_import import rate
 from tests.ratings.test_rating_imports import upload
 
 FORMS = 20_000
@@ -55,19 +56,6 @@ def _import_as_office(base_url: str, content: bytes, outcome: dict[str, object])
         outcome["status"], outcome["text"] = answer.status_code, answer.text
 
 
-def _rate(base_url: str, department: str) -> tuple[float, float, str]:
-    """One citizen's browser: opens the page, rates; (when answered, seconds it took, what it said)."""
-    with httpx.Client(base_url=base_url, timeout=60) as citizen:
-        citizen.get(f"/departments/{department}")
-        sent = time.monotonic()
-        answer = citizen.post(f"/departments/{department}/ratings",
-                              data={"level": "satisfied", CSRF_FIELD: citizen.cookies["csrftoken"]},
-                              headers=HTMX_HEADERS)
-        answered = time.monotonic()
-        assert answer.status_code == 200, answer.text
-        return answered, answered - sent, answer.text
-
-
 def test_a_citizen_is_thanked_quickly_while_twenty_thousand_paper_forms_are_imported(people, period, start_server):
     base_url, _log = start_server(workers=1)
     outcome: dict[str, object] = {}
@@ -78,7 +66,7 @@ def test_a_citizen_is_thanked_quickly_while_twenty_thousand_paper_forms_are_impo
     ratings = []
     seen_incomplete = False
     while importer.is_alive():
-        ratings.append(_rate(base_url, "SZ03"))
+        ratings.append(rate(base_url, "SZ03"))
         # While the chunks go in, the forms already written count nowhere.
         written = run(Rating.count().where(Rating.import_batch.is_not_null()))
         page = text_of(httpx.get(f"{base_url}/departments/150902/results").text)
