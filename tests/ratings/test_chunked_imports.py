@@ -24,9 +24,9 @@ from evaluation.core import database
 from evaluation.core.tables import AuditEntry
 from evaluation.ratings.tables import Rating, RatingImport
 from settings import PROJECT_DIR
-from tests.conftest import CSRF_FIELD, PASSWORD, run, text_of
+from tests.conftest import CSRF_FIELD, run, text_of
 from tests.ratings.test_rating_concurrency import THANKS
-from tests.ratings.test_rating_during_import import rate
+from tests.ratings.test_rating_during_import import office_on, rate
 from tests.ratings.test_rating_imports import upload
 
 FORMS = 20_000
@@ -43,11 +43,7 @@ def _forms(n: int = FORMS) -> bytes:
 
 
 def _import_as_office(base_url: str, content: bytes, outcome: dict[str, object]) -> None:
-    with httpx.Client(base_url=base_url, timeout=300) as office:
-        office.get("/staff/login")
-        signed_in = office.post("/staff/login", data={"username": "wangmin", "password": PASSWORD,
-                                                      CSRF_FIELD: office.cookies["csrftoken"]})
-        assert signed_in.status_code == 303, signed_in.text
+    with office_on(base_url) as office:
         outcome["started"] = time.monotonic()
         answer = office.post("/staff/ratings/import", data={CSRF_FIELD: office.cookies["csrftoken"],
                                                             "period": "2026-pj"},

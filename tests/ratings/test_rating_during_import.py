@@ -4,8 +4,10 @@ insert takes its turn between two of them), and every department of the file is 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 
@@ -25,12 +27,19 @@ def _file() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _import_as_office(base_url: str, outcome: dict[str, object]) -> None:
+@contextlib.contextmanager
+def office_on(base_url: str) -> Iterator[httpx.Client]:
+    """The office's browser on a live server, signed in; slow answers (a large import) awaited."""
     with httpx.Client(base_url=base_url, timeout=300) as office:
         office.get("/staff/login")
         signed_in = office.post("/staff/login", data={"username": "wangmin", "password": PASSWORD,
                                                       CSRF_FIELD: office.cookies["csrftoken"]})
         assert signed_in.status_code == 303, signed_in.text
+        yield office
+
+
+def _import_as_office(base_url: str, outcome: dict[str, object]) -> None:
+    with office_on(base_url) as office:
         outcome["started"] = time.monotonic()
         answer = office.post("/staff/departments/import", data={CSRF_FIELD: office.cookies["csrftoken"]},
                              files={"file": ("departments.csv", _file())})
